@@ -1,0 +1,149 @@
+/**
+ * Lookups on `session_index.jsonl` with Codex's semantics (SPEC.md, "Answers").
+ *
+ * @since 0.1.0
+ */
+import { FileSystem, Path } from "@effect/platform"
+import { Chunk, Context, Effect, Layer, Option, Request, RequestResolver, Stream } from "effect"
+import type { IndexIoError, InvalidThreadId } from "./Errors.js"
+import { IndexConfig } from "./internal/config.js"
+import { makeCoalescer } from "./internal/coalescer.js"
+import { openPinned, readInto, step } from "./internal/fileScan.js"
+import { findRollouts } from "./internal/rollouts.js"
+import { LatestQuery } from "./internal/scan/latestQuery.js"
+import { scanReverse } from "./internal/scan/reverseReader.js"
+import { Scanner } from "./internal/scanner.js"
+import { decodeThreadId, SessionIndexEntry, type ThreadId } from "./Schema.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface IndexReaderShape {
+  /** The index file this reader answers from. */
+  readonly path: string
+  /** The thread's current name: the name of its last non-blank entry. */
+  readonly findNameById: (id: ThreadId | string) => Effect.Effect<Option.Option<string>, IndexIoError | InvalidThreadId>
+  /** The thread currently named `name` (trimmed) whose naming entry is nearest the end. */
+  readonly findIdByName: (name: string) => Effect.Effect<Option.Option<ThreadId>, IndexIoError>
+  /** The current name of each requested id that has one. One scan for the whole batch. */
+  readonly findNamesByIds: (
+    ids: Iterable<ThreadId | string>
+  ) => Effect.Effect<ReadonlyMap<ThreadId, string>, IndexIoError | InvalidThreadId>
+  /** The rollout file of a thread currently named `name`; the most recently modified wins. */
+  readonly findPathByName: (name: string) => Effect.Effect<Option.Option<string>, IndexIoError>
+  /** The latest named entry of each thread, newest first; reads only as far as consumed. */
+  readonly latestEntries: Stream.Stream<SessionIndexEntry, IndexIoError>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class IndexReader extends Context.Tag("session-index/IndexReader")<IndexReader, IndexReaderShape>() {}
+
+class GetName extends Request.TaggedClass("GetName")<Option.Option<string>, IndexIoError, { readonly id: ThreadId }> {}
+
+/**
+ * Builds the reader on a `Scanner` (in-process or pooled).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<
+  IndexReaderShape,
+  never,
+  IndexConfig | Scanner | FileSystem.FileSystem | Path.Path | import("effect/Scope").Scope
+> = Effect.gen(function* () {
+  const config = yield* IndexConfig
+  const scanner = yield* Scanner
+  const fs = yield* FileSystem.FileSystem
+  const path = yield* Path.Path
+  const coalescer = yield* makeCoalescer(scanner.currentNames)
+
+  // Requests batched by Effect (one `forEach`/`all` with batching) become one coalesced lookup.
+  const resolver = RequestResolver.makeBatched((requests: Array<GetName>) =>
+    coalescer.lookup(requests.map((r) => r.id)).pipe(
+      Effect.flatMap((found) =>
+        Effect.forEach(requests, (r) => Request.succeed(r, Option.map(Option.fromNullable(found.get(r.id)), (t) => t.name)), {
+          discard: true
+        })
+      ),
+      Effect.catchAll((error) => Effect.forEach(requests, (r) => Request.fail(r, error), { discard: true }))
+    )
+  )
+
+  const findNameById = Effect.fn("IndexReader.findNameById")(function* (id: ThreadId | string) {
+    const threadId = yield* decodeThreadId(id)
+    return yield* Effect.request(new GetName({ id: threadId }), resolver)
+  })
+
+  const findNamesByIds = Effect.fn("IndexReader.findNamesByIds")(function* (ids: Iterable<ThreadId | string>) {
+    const wanted = yield* Effect.forEach(ids, decodeThreadId)
+    if (wanted.length === 0) return new Map<ThreadId, string>()
+    const found = yield* coalescer.lookup(wanted)
+    return new Map(Array.from(found, ([id, thread]) => [id as ThreadId, thread.name]))
+  })
+
+  const findIdByName = Effect.fn("IndexReader.findIdByName")(function* (name: string) {
+    const wanted = String(name).trim()
+    if (wanted === "") return Option.none<ThreadId>()
+    const found = yield* scanner.threadsNamed(wanted, true)
+    return Option.map(Option.fromNullable(found[0]), (t) => t.id as ThreadId)
+  })
+
+  const findPathByName = Effect.fn("IndexReader.findPathByName")(function* (name: string) {
+    const wanted = String(name).trim()
+    if (wanted === "") return Option.none<string>()
+    const threads = yield* scanner.threadsNamed(wanted, false)
+    const files = yield* findRollouts(config.codexHome, new Set(threads.map((t) => t.id))).pipe(
+      Effect.provideService(FileSystem.FileSystem, fs),
+      Effect.provideService(Path.Path, path)
+    )
+    // A thread without a rollout file never shadows one that has it: only files compete.
+    const newest = files.reduce<(typeof files)[number] | undefined>(
+      (best, file) => (best === undefined || file.mtimeMs > best.mtimeMs ? file : best),
+      undefined
+    )
+    return Option.map(Option.fromNullable(newest), (f) => f.path)
+  })
+
+  const latestEntries: Stream.Stream<SessionIndexEntry, IndexIoError> = Stream.unwrapScoped(
+    Effect.gen(function* () {
+      const opened = yield* openPinned(config.indexPath)
+      if (Option.isNone(opened)) return Stream.empty
+      const pinned = opened.value
+      const query = new LatestQuery(config.scan.maxLineBytes)
+      const program = scanReverse(0, pinned.size, config.scan, query.visit)
+      let next = yield* step(pinned, program)
+      const pull = Effect.gen(function* () {
+        while (query.outbox.length === 0) {
+          if (next.done) return yield* Effect.fail(Option.none())
+          next = yield* step(pinned, program, yield* readInto(pinned, next.value))
+        }
+        return Chunk.unsafeFromArray(query.drain())
+      }).pipe(Effect.mapError((e) => (Option.isOption(e) ? e : Option.some(e))))
+      return Stream.repeatEffectChunkOption(pull).pipe(
+        Stream.map(
+          (e) => new SessionIndexEntry({ id: e.id as ThreadId, thread_name: e.name, updated_at: e.updatedAt }, true)
+        )
+      )
+    }).pipe(Effect.provideService(FileSystem.FileSystem, fs))
+  )
+
+  return IndexReader.of({
+    path: config.indexPath,
+    findNameById,
+    findIdByName,
+    findNamesByIds,
+    findPathByName,
+    latestEntries
+  })
+})
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<IndexReader, never, IndexConfig | Scanner | FileSystem.FileSystem | Path.Path> =
+  Layer.scoped(IndexReader, make)

@@ -1,0 +1,96 @@
+/**
+ * The data model of `session_index.jsonl`.
+ *
+ * @since 0.1.0
+ */
+import { Effect, ParseResult, Schema } from "effect"
+import { InvalidEntry, InvalidThreadId, InvalidThreadName } from "./Errors.js"
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/**
+ * A thread (session) id: a hyphenated UUID, any case on input, normalised to lowercase so that
+ * ids compare case-insensitively by plain equality.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ThreadId = Schema.Lowercase.pipe(
+  Schema.pattern(UUID, { message: () => "expected a hyphenated UUID (8-4-4-4-12 hex digits)" }),
+  Schema.brand("ThreadId")
+)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ThreadId = typeof ThreadId.Type
+
+/**
+ * A thread name as stored: trimmed, non-blank, well-formed Unicode (so it encodes to UTF-8).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ThreadName = Schema.Trim.pipe(
+  Schema.minLength(1, { message: () => "a thread name cannot be blank" }),
+  Schema.filter((s) => s.isWellFormed() || "a thread name cannot contain lone UTF-16 surrogates"),
+  Schema.brand("ThreadName")
+)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ThreadName = typeof ThreadName.Type
+
+/**
+ * One line of the index. Encodes to exactly Codex's compact line, fields in the order `id`,
+ * `thread_name`, `updated_at`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class SessionIndexEntry extends Schema.Class<SessionIndexEntry>("SessionIndexEntry")({
+  id: ThreadId,
+  thread_name: Schema.String.pipe(Schema.filter((s) => s.isWellFormed() || "lone UTF-16 surrogates")),
+  updated_at: Schema.String.pipe(Schema.filter((s) => s.isWellFormed() || "lone UTF-16 surrogates"))
+}) {}
+
+/**
+ * The line `entry` is written as, newline included.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encodeLine = (entry: SessionIndexEntry): string =>
+  JSON.stringify(Schema.encodeSync(SessionIndexEntry)(entry)) + "\n"
+
+/**
+ * `updated_at` for "now": RFC 3339 UTC with milliseconds, `2026-02-03T16:08:29.123Z`.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const formatTimestamp = (millis: number): string => new Date(millis).toISOString()
+
+const firstIssue = (error: ParseResult.ParseError): string =>
+  ParseResult.ArrayFormatter.formatErrorSync(error)[0]?.message ?? error.message
+
+/** @internal */
+export const decodeThreadId = (input: unknown): Effect.Effect<ThreadId, InvalidThreadId> =>
+  Schema.decodeUnknown(ThreadId)(input).pipe(
+    Effect.mapError(() => new InvalidThreadId({ input: String(input) }))
+  )
+
+/** @internal */
+export const decodeThreadName = (input: unknown): Effect.Effect<ThreadName, InvalidThreadName> =>
+  Schema.decodeUnknown(ThreadName)(input).pipe(
+    Effect.mapError((error) => new InvalidThreadName({ input: String(input), reason: firstIssue(error) }))
+  )
+
+/** @internal */
+export const decodeEntry = (input: unknown): Effect.Effect<SessionIndexEntry, InvalidEntry> =>
+  Schema.decodeUnknown(SessionIndexEntry)(input).pipe(
+    Effect.mapError((error) => new InvalidEntry({ reason: firstIssue(error) }))
+  )

@@ -1,0 +1,60 @@
+/**
+ * Where the index lives and how it is scanned, resolved once per layer.
+ *
+ * @internal
+ */
+import { Path } from "@effect/platform"
+import { Config, Context, Effect, Layer } from "effect"
+import * as os from "node:os"
+import { defaultScanOptions, type ReverseScanOptions } from "./scan/reverseReader.js"
+
+export interface LayerOptions {
+  /** Defaults to `CODEX_HOME`, then `~/.codex`. */
+  readonly codexHome?: string | undefined
+  /** Worker threads for large scans; 0 scans in-process only. Defaults to the core count. */
+  readonly workers?: number | undefined
+  /** Longer lines are skipped as bad without being buffered whole. Default 16 MiB. */
+  readonly maxLineBytes?: number | undefined
+  /** Files at least this large are scanned in the worker pool. */
+  readonly parallelThresholdBytes?: number | undefined
+}
+
+export interface IndexSettings {
+  readonly codexHome: string
+  readonly indexPath: string
+  readonly lockPath: string
+  readonly workers: number
+  readonly parallelThresholdBytes: number
+  readonly scan: ReverseScanOptions
+}
+
+export class IndexConfig extends Context.Tag("session-index/IndexConfig")<IndexConfig, IndexSettings>() {}
+
+export const INDEX_FILE = "session_index.jsonl"
+
+/** `CODEX_HOME`, else `~/.codex`; an empty variable counts as unset, as in Codex. */
+export const codexHomeConfig: Config.Config<string> = Config.string("CODEX_HOME").pipe(
+  Config.withDefault(""),
+  Config.map((value) => (value.trim() === "" ? `${os.homedir()}/.codex` : value))
+)
+
+/** Measured crossover between in-process and pooled scans (see bench/README.md). */
+export const DEFAULT_PARALLEL_THRESHOLD = 8 * 1024 * 1024
+
+export const layerConfig = (options: LayerOptions = {}): Layer.Layer<IndexConfig, never, Path.Path> =>
+  Layer.effect(
+    IndexConfig,
+    Effect.gen(function* () {
+      const path = yield* Path.Path
+      const home = options.codexHome ?? (yield* Effect.orDie(codexHomeConfig))
+      const codexHome = path.resolve(home)
+      return {
+        codexHome,
+        indexPath: path.join(codexHome, INDEX_FILE),
+        lockPath: path.join(codexHome, `${INDEX_FILE}.lock`),
+        workers: Math.max(0, Math.floor(options.workers ?? os.availableParallelism())),
+        parallelThresholdBytes: options.parallelThresholdBytes ?? DEFAULT_PARALLEL_THRESHOLD,
+        scan: { ...defaultScanOptions, maxLineBytes: options.maxLineBytes ?? defaultScanOptions.maxLineBytes }
+      }
+    })
+  )

@@ -1,0 +1,75 @@
+/**
+ * Runs scan programs against the index through the platform `FileSystem`: opens the file, pins
+ * its size, and answers the program's read requests. A missing file is not an error.
+ *
+ * @internal
+ */
+import { FileSystem } from "@effect/platform"
+import { Effect, Option, type Scope } from "effect"
+import { IndexIoError } from "../Errors.js"
+import { ioError, isNotFound } from "./ioError.js"
+import type { ReadRequest, ScanProgram } from "./scan/reverseReader.js"
+
+export interface PinnedFile {
+  readonly file: FileSystem.File
+  readonly size: number
+  readonly ino: number | undefined
+  readonly path: string
+}
+
+/** Opens the index for a scan; `None` when it does not exist. */
+export const openPinned = (
+  path: string
+): Effect.Effect<Option.Option<PinnedFile>, IndexIoError, FileSystem.FileSystem | Scope.Scope> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const opened = yield* fs.open(path, { flag: "r" }).pipe(
+      Effect.map(Option.some),
+      Effect.catchIf(isNotFound, () => Effect.succeed(Option.none())),
+      Effect.mapError(ioError("open", path))
+    )
+    if (Option.isNone(opened)) return Option.none()
+    const file = opened.value
+    const info = yield* file.stat.pipe(Effect.mapError(ioError("stat", path)))
+    if (info.type !== "File") {
+      return yield* new IndexIoError({ op: "read", path, reason: `not a regular file (${info.type})` })
+    }
+    return Option.some({ file, size: Number(info.size), ino: Option.getOrUndefined(info.ino), path })
+  })
+
+export const readInto = (pinned: PinnedFile, request: ReadRequest): Effect.Effect<number, IndexIoError> =>
+  pinned.file.seek(request.position, "start").pipe(
+    Effect.zipRight(pinned.file.read(request.buffer.subarray(request.offset, request.offset + request.length))),
+    Effect.map(Number),
+    Effect.mapError(ioError("read", pinned.path))
+  )
+
+/** Resumes the program once; a throw (the file shrank) becomes a typed error. */
+export const step = <A>(
+  pinned: PinnedFile,
+  program: ScanProgram<A>,
+  bytesRead?: number
+): Effect.Effect<IteratorResult<ReadRequest, A>, IndexIoError> =>
+  Effect.try({
+    try: () => (bytesRead === undefined ? program.next() : program.next(bytesRead)),
+    catch: ioError("scan", pinned.path)
+  })
+
+export const runProgram = <A>(pinned: PinnedFile, program: ScanProgram<A>): Effect.Effect<A, IndexIoError> =>
+  Effect.gen(function* () {
+    let next = yield* step(pinned, program)
+    while (!next.done) next = yield* step(pinned, program, yield* readInto(pinned, next.value))
+    return next.value
+  })
+
+/** Opens, pins and runs; `onMissing` when there is no index file. */
+export const scanFile = <A>(
+  path: string,
+  program: (size: number) => ScanProgram<A>,
+  onMissing: () => A
+): Effect.Effect<A, IndexIoError, FileSystem.FileSystem> =>
+  Effect.scoped(
+    Effect.flatMap(openPinned(path), (pinned) =>
+      Option.isNone(pinned) ? Effect.sync(onMissing) : runProgram(pinned.value, program(pinned.value.size))
+    )
+  )

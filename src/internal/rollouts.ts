@@ -1,0 +1,49 @@
+/**
+ * Rollout files of threads: `sessions/YYYY/MM/DD/rollout-<timestamp>-<uuid>.jsonl`, or the same
+ * name anywhere under `archived_sessions/`.
+ *
+ * @internal
+ */
+import { FileSystem, Path } from "@effect/platform"
+import { Effect, Option } from "effect"
+import type { IndexIoError } from "../Errors.js"
+import { ioError, isNotFound } from "./ioError.js"
+
+const ROLLOUT = /^rollout-.+-([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\.jsonl$/
+const DATE_DIRS = /^\d{4}[/\\]\d{2}[/\\]\d{2}$/
+
+export interface RolloutFile {
+  readonly id: string
+  readonly path: string
+  readonly mtimeMs: number
+}
+
+/** Rollout files of the given lowercase ids, in both trees. */
+export const findRollouts = (
+  codexHome: string,
+  ids: ReadonlySet<string>
+): Effect.Effect<Array<RolloutFile>, IndexIoError, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function* () {
+    if (ids.size === 0) return []
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const found: Array<RolloutFile> = []
+    for (const [tree, dated] of [["sessions", true], ["archived_sessions", false]] as const) {
+      const root = path.join(codexHome, tree)
+      const entries = yield* fs.readDirectory(root, { recursive: true }).pipe(
+        Effect.catchIf(isNotFound, () => Effect.succeed([] as Array<string>)),
+        Effect.mapError(ioError("list", root))
+      )
+      for (const relative of entries) {
+        const match = ROLLOUT.exec(path.basename(relative))
+        if (match === null || !ids.has(match[1]!.toLowerCase())) continue
+        if (dated && !DATE_DIRS.test(path.dirname(relative))) continue
+        const file = path.join(root, relative)
+        const info = yield* fs.stat(file).pipe(Effect.option)
+        if (Option.isSome(info) && info.value.type === "File") {
+          found.push({ id: match[1]!.toLowerCase(), path: file, mtimeMs: Option.getOrElse(info.value.mtime, () => new Date(0)).getTime() })
+        }
+      }
+    }
+    return found
+  })
