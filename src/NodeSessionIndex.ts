@@ -1,12 +1,13 @@
 /**
- * The batteries-included layer for Node: file system, path and worker pool provided.
+ * The batteries-included layer for Node: file system, path and scan worker pool provided.
  *
  * @since 0.1.0
  */
 import { NodeContext } from "@effect/platform-node"
-import { Layer } from "effect"
-import { type LayerOptions, layerConfig } from "./internal/config.js"
+import { Effect, Layer } from "effect"
+import { IndexConfig, type LayerOptions, layerConfig, type TuningOptions } from "./internal/config.js"
 import { layerInProcess } from "./internal/scanner.js"
+import { layerPooled, type SpawnWorker } from "./internal/worker/pool.js"
 import * as IndexReader from "./IndexReader.js"
 import * as IndexWriter from "./IndexWriter.js"
 
@@ -16,20 +17,27 @@ import * as IndexWriter from "./IndexWriter.js"
  */
 export type Options = LayerOptions
 
-/**
- * `IndexReader` and `IndexWriter` for `<codexHome>/session_index.jsonl`. Closing the layer's
- * scope stops its workers.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layer = (
-  options: Options = {}
+/** @internal Tests replace the worker spawner to kill workers mid-scan. */
+export const layerWith = (
+  options: TuningOptions,
+  spawn?: SpawnWorker
 ): Layer.Layer<IndexReader.IndexReader | IndexWriter.IndexWriter> => {
   const config = layerConfig(options)
-  const scanner = layerInProcess.pipe(Layer.provide(config))
+  const scanner = Layer.unwrapEffect(
+    Effect.map(IndexConfig, (settings) => (settings.workers > 0 ? layerPooled(spawn) : layerInProcess))
+  )
   return Layer.mergeAll(IndexReader.layer.pipe(Layer.provide(scanner)), IndexWriter.layer).pipe(
     Layer.provide(config),
     Layer.provide(NodeContext.layer)
   )
 }
+
+/**
+ * `IndexReader` and `IndexWriter` for `<codexHome>/session_index.jsonl`, everything Node needs
+ * included. Scan workers start on first use; closing the layer's scope stops them.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<IndexReader.IndexReader | IndexWriter.IndexWriter> =>
+  layerWith(options)

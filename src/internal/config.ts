@@ -15,8 +15,16 @@ export interface LayerOptions {
   readonly workers?: number | undefined
   /** Longer lines are skipped as bad without being buffered whole. Default 16 MiB. */
   readonly maxLineBytes?: number | undefined
+}
+
+/** Tuning knobs for tests and the bench; not part of the public options. */
+export interface TuningOptions extends LayerOptions {
   /** Files at least this large are scanned in the worker pool. */
   readonly parallelThresholdBytes?: number | undefined
+  /** The newest bytes scanned in-process before the pool is asked. */
+  readonly tailBytes?: number | undefined
+  /** Smallest byte range handed to one worker. */
+  readonly minRangeBytes?: number | undefined
 }
 
 export interface IndexSettings {
@@ -25,6 +33,8 @@ export interface IndexSettings {
   readonly lockPath: string
   readonly workers: number
   readonly parallelThresholdBytes: number
+  readonly tailBytes: number
+  readonly minRangeBytes: number
   readonly scan: ReverseScanOptions
 }
 
@@ -41,7 +51,7 @@ export const codexHomeConfig: Config.Config<string> = Config.string("CODEX_HOME"
 /** Measured crossover between in-process and pooled scans (see bench/README.md). */
 export const DEFAULT_PARALLEL_THRESHOLD = 8 * 1024 * 1024
 
-export const layerConfig = (options: LayerOptions = {}): Layer.Layer<IndexConfig, never, Path.Path> =>
+export const layerConfig = (options: TuningOptions = {}): Layer.Layer<IndexConfig, never, Path.Path> =>
   Layer.effect(
     IndexConfig,
     Effect.gen(function* () {
@@ -54,6 +64,8 @@ export const layerConfig = (options: LayerOptions = {}): Layer.Layer<IndexConfig
         lockPath: path.join(codexHome, `${INDEX_FILE}.lock`),
         workers: Math.max(0, Math.floor(options.workers ?? os.availableParallelism())),
         parallelThresholdBytes: options.parallelThresholdBytes ?? DEFAULT_PARALLEL_THRESHOLD,
+        tailBytes: options.tailBytes ?? 1024 * 1024,
+        minRangeBytes: options.minRangeBytes ?? 1024 * 1024,
         scan: { ...defaultScanOptions, maxLineBytes: options.maxLineBytes ?? defaultScanOptions.maxLineBytes }
       }
     })

@@ -9,26 +9,14 @@ import { Context, Effect, Layer } from "effect"
 import type { IndexIoError } from "../Errors.js"
 import { IndexConfig } from "./config.js"
 import { scanFile } from "./fileScan.js"
-import { currentNames, type IdMatch, threadsNamed } from "./scan/programs.js"
+import { currentNames, type NamedThread, threadsNamed, toNamedThread } from "./scan/programs.js"
 
-export interface NamedThread {
-  readonly id: string
-  readonly name: string
-  readonly updatedAt: string
-  readonly offset: number
-}
+export type { NamedThread }
 
 export class Scanner extends Context.Tag("session-index/Scanner")<Scanner, {
   readonly currentNames: (ids: ReadonlyArray<string>) => Effect.Effect<ReadonlyMap<string, NamedThread>, IndexIoError>
   readonly threadsNamed: (name: string, firstOnly: boolean) => Effect.Effect<ReadonlyArray<NamedThread>, IndexIoError>
 }>() {}
-
-export const toNamedThread = ({ entry, offset }: IdMatch): NamedThread => ({
-  id: entry.id,
-  name: entry.name,
-  updatedAt: entry.updatedAt,
-  offset
-})
 
 /** Scans on the calling thread through the platform `FileSystem`. */
 export const makeInProcess = Effect.gen(function* () {

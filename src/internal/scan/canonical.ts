@@ -6,29 +6,29 @@
  * @internal
  */
 
-/** `{"id":"` */
-const ID_PREFIX = [0x7b, 0x22, 0x69, 0x64, 0x22, 0x3a, 0x22] as const
+/** `{"id` and `":` read little-endian, then the `"` that opens the id. */
+const PREFIX_4 = 0x6469227b
+const PREFIX_2 = 0x3a22
 export const ID_OFFSET = 7
 export const ID_LENGTH = 36
 /** `","thread_name":"` follows the id's closing quote in canonical lines. */
 const NAME_KEY = Buffer.from(`","thread_name":"`, "latin1")
 export const NAME_OFFSET = ID_OFFSET + ID_LENGTH + NAME_KEY.length
 
+/** A view for the multi-byte reads below; one per buffer. */
+export const viewOf = (buf: Uint8Array): DataView => new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+
 /**
  * True when the line starts with `{"id":"` and a quote closes a 36-byte value. Such a line's
  * id, if it has a valid one, is exactly those 36 bytes (an id spelled with escapes or a
  * duplicate `id` key counts as a bad line, as SPEC.md allows).
  */
-export const hasIdPrefix = (buf: Uint8Array, s: number, e: number): boolean =>
+export const hasIdPrefix = (view: DataView, s: number, e: number): boolean =>
   e - s > ID_OFFSET + ID_LENGTH &&
-  buf[s] === ID_PREFIX[0] &&
-  buf[s + 1] === ID_PREFIX[1] &&
-  buf[s + 2] === ID_PREFIX[2] &&
-  buf[s + 3] === ID_PREFIX[3] &&
-  buf[s + 4] === ID_PREFIX[4] &&
-  buf[s + 5] === ID_PREFIX[5] &&
-  buf[s + 6] === ID_PREFIX[6] &&
-  buf[s + ID_OFFSET + ID_LENGTH] === 0x22
+  view.getUint32(s, true) === PREFIX_4 &&
+  view.getUint16(s + 4, true) === PREFIX_2 &&
+  view.getUint8(s + 6) === 0x22 &&
+  view.getUint8(s + ID_OFFSET + ID_LENGTH) === 0x22
 
 /** True when the canonical `thread_name` key follows the id (only checked after `hasIdPrefix`). */
 export const hasNameKey = (buf: Uint8Array, s: number, e: number): boolean => {
@@ -39,36 +39,15 @@ export const hasNameKey = (buf: Uint8Array, s: number, e: number): boolean => {
 }
 
 /**
- * Hex digit value, case-insensitive for free: `0-9` are 0x30-0x39, `a-f`/`A-F` have low
- * nibble 1-6 and bit 6 set. Non-hex bytes give some value in 0..15: a false positive the
- * exact comparison behind every filter rejects.
+ * 20-bit fingerprint of the id at `at` from its last eight hex digits (random in UUID v4 and
+ * v7 alike; v7's leading digits are a timestamp and would cluster), case-folded by setting
+ * bit 5 (a no-op on digits). Collisions only cost an exact comparison.
  */
-const nibble = (c: number): number => ((c & 0xf) + 9 * (c >> 6)) & 0xf
-
-/**
- * 20-bit fingerprint from the id's last five hex digits (random in UUID v4 and v7 alike;
- * v7's leading digits are a timestamp and would cluster). `at` is the id's first byte.
- */
-export const idFilterKey = (buf: Uint8Array, at: number): number =>
-  (nibble(buf[at + 31]!) << 16) |
-  (nibble(buf[at + 32]!) << 12) |
-  (nibble(buf[at + 33]!) << 8) |
-  (nibble(buf[at + 34]!) << 4) |
-  nibble(buf[at + 35]!)
-
-/** Two more independent 28-bit fingerprints, for the bloom filter: digits 24-30 ... */
-export const idBloomKeyA = (buf: Uint8Array, at: number): number =>
-  (nibble(buf[at + 24]!) << 24) |
-  (nibble(buf[at + 25]!) << 20) |
-  (nibble(buf[at + 26]!) << 16) |
-  (nibble(buf[at + 27]!) << 12) |
-  (nibble(buf[at + 28]!) << 8) |
-  (nibble(buf[at + 29]!) << 4) |
-  nibble(buf[at + 30]!)
-
-/** ... and digits 20-21 with 31-35. */
-export const idBloomKeyB = (buf: Uint8Array, at: number): number =>
-  (nibble(buf[at + 20]!) << 24) | (nibble(buf[at + 21]!) << 20) | idFilterKey(buf, at)
+export const idFilterKey = (view: DataView, at: number): number =>
+  Math.imul(
+    (view.getUint32(at + 28, true) | 0x20202020) ^ Math.imul(view.getUint32(at + 32, true) | 0x20202020, 0x85ebca6b),
+    0x9e3779b1
+  ) >>> 12
 
 /** The id at `at` as a lowercase string, for exact comparison after a filter hit. */
 export const idText = (buf: Buffer, at: number): string => buf.toString("latin1", at, at + ID_LENGTH).toLowerCase()

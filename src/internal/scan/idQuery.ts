@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { hasIdPrefix, ID_OFFSET, idFilterKey, idText, isBlankLine } from "./canonical.js"
+import { hasIdPrefix, viewOf, ID_OFFSET, idFilterKey, idText, isBlankLine } from "./canonical.js"
 import { type ParsedEntry, parseEntryBytes } from "./entryLine.js"
 import type { BlockVisitor } from "./reverseReader.js"
 
@@ -30,7 +30,7 @@ export class IdQuery {
     for (const id of ids) {
       if (this.slots.has(id)) continue
       this.slots.set(id, this.slots.size)
-      this.filter[idFilterKey(Buffer.from(id, "latin1"), 0)] = 1
+      this.filter[idFilterKey(viewOf(Buffer.from(id, "latin1")), 0)] = 1
     }
     this.matches = new Array(this.slots.size)
     this.remaining = this.slots.size
@@ -53,13 +53,14 @@ export class IdQuery {
   readonly visit: BlockVisitor = (buf, blockStart, blockEnd, fileOffset) => {
     if (this.remaining === 0) return true
     const filter = this.filter
+    const view = viewOf(buf)
     let lineEnd = blockEnd
     if (lineEnd > blockStart && buf[lineEnd - 1] === 10) lineEnd--
     for (;;) {
       const newline = lineEnd > blockStart ? buf.lastIndexOf(10, lineEnd - 1) : -1
       const lineStart = newline < blockStart ? blockStart : newline + 1
-      if (hasIdPrefix(buf, lineStart, lineEnd)) {
-        if (filter[idFilterKey(buf, lineStart + ID_OFFSET)] === 1) {
+      if (hasIdPrefix(view, lineStart, lineEnd)) {
+        if (filter[idFilterKey(view, lineStart + ID_OFFSET)] === 1) {
           const slot = this.slots.get(idText(buf, lineStart + ID_OFFSET))
           if (slot !== undefined && this.matches[slot] === undefined) {
             const entry = this.parse(buf, lineStart, lineEnd)

@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { hasIdPrefix, ID_OFFSET, idText, isBlankLine } from "./canonical.js"
+import { hasIdPrefix, viewOf, ID_OFFSET, idText, isBlankLine } from "./canonical.js"
 import { type ParsedEntry, parseEntryBytes } from "./entryLine.js"
 import type { BlockVisitor } from "./reverseReader.js"
 
@@ -23,12 +23,13 @@ export class LatestQuery {
   }
 
   readonly visit: BlockVisitor = (buf, blockStart, blockEnd) => {
+    const view = viewOf(buf)
     let lineEnd = blockEnd
     if (lineEnd > blockStart && buf[lineEnd - 1] === 10) lineEnd--
     for (;;) {
       const newline = lineEnd > blockStart ? buf.lastIndexOf(10, lineEnd - 1) : -1
       const lineStart = newline < blockStart ? blockStart : newline + 1
-      const canonical = hasIdPrefix(buf, lineStart, lineEnd)
+      const canonical = hasIdPrefix(view, lineStart, lineEnd)
       if (canonical ? !this.seen.has(idText(buf, lineStart + ID_OFFSET)) : !isBlankLine(buf, lineStart, lineEnd)) {
         const entry = lineEnd - lineStart > this.maxLineBytes ? undefined : parseEntryBytes(buf, lineStart, lineEnd)
         const consistent = entry !== undefined && (!canonical || entry.id === idText(buf, lineStart + ID_OFFSET))

@@ -7,7 +7,7 @@
 import type { ParsedEntry } from "./entryLine.js"
 import { type IdMatch, IdQuery } from "./idQuery.js"
 import { NameQuery } from "./nameQuery.js"
-import { type ReverseScanOptions, type ScanProgram, scanReverse } from "./reverseReader.js"
+import { lineStartAtOrAfter, type ReverseScanOptions, type ScanProgram, scanReverse } from "./reverseReader.js"
 
 /** Current names of `ids` (lowercase UUIDs) within `[start, end)`. */
 export function* currentNames(
@@ -21,12 +21,17 @@ export function* currentNames(
   return query.results()
 }
 
-/** Average bytes per line used to size the bloom filter; real lines are ~110-150 bytes. */
-const MIN_LINE_BYTES = 64
+/** First window of a name scan; each older window is twice as large. */
+const FIRST_NAME_WINDOW = 1024 * 1024
 
 /**
  * Threads whose current name is `name` (trimmed, non-blank), newest first. With `firstOnly`,
  * at most one: the answer of `findIdByName`.
+ *
+ * The file is read backwards in windows that double in size. Each window's candidate lines
+ * are checked with one exact id lookup over the window and everything newer: a candidate is
+ * current iff it is its thread's newest named line. Doubling bounds that re-reading to twice
+ * the bytes scanned, and a missing name costs one plain scan.
  */
 export function* threadsNamed(
   name: string,
@@ -34,17 +39,41 @@ export function* threadsNamed(
   end: number,
   options: ReverseScanOptions
 ): ScanProgram<Array<IdMatch>> {
-  const query = new NameQuery(name, firstOnly, options.maxLineBytes, Math.ceil(end / MIN_LINE_BYTES))
-  yield* scanReverse(0, end, options, query.visit)
-  const pending = query.candidates.filter((c) => !c.certain)
-  let current = query.candidates.filter((c) => c.certain)
-  if (pending.length > 0) {
-    const from = pending.reduce((min, c) => Math.min(min, c.offset), end)
-    const latest = yield* currentNames(pending.map((c) => c.entry.id), from, end, options)
-    current = current.concat(pending.filter((c) => latest.get(c.entry.id)?.offset === c.offset))
+  const settled = new Set<string>()
+  const current: Array<IdMatch> = []
+  let windowEnd = end
+  let windowBytes = FIRST_NAME_WINDOW
+  while (windowEnd > 0) {
+    const windowStart = yield* lineStartAtOrAfter(Math.max(0, windowEnd - windowBytes), windowEnd)
+    windowBytes *= 2
+    const query = new NameQuery(name, settled, options.maxLineBytes)
+    yield* scanReverse(windowStart, windowEnd, options, query.visit)
+    windowEnd = windowStart
+    if (query.candidates.length === 0) continue
+    const latest = yield* currentNames(query.candidates.map((c) => c.entry.id), windowStart, end, options)
+    for (const candidate of query.candidates) {
+      settled.add(candidate.entry.id)
+      if (latest.get(candidate.entry.id)?.offset === candidate.offset) current.push(candidate)
+    }
+    if (firstOnly && current.length > 0) break
   }
-  current.sort((a, b) => b.offset - a.offset)
-  return (firstOnly ? current.slice(0, 1) : current).map(({ entry, offset }) => ({ entry, offset }))
+  return firstOnly ? current.slice(0, 1) : current
 }
 
 export type { IdMatch, ParsedEntry }
+
+/** A lookup answer as it crosses threads: plain data, lowercase id, trimmed name. */
+export interface NamedThread {
+  readonly id: string
+  readonly name: string
+  readonly updatedAt: string
+  /** File offset of the line that carries the name. */
+  readonly offset: number
+}
+
+export const toNamedThread = ({ entry, offset }: IdMatch): NamedThread => ({
+  id: entry.id,
+  name: entry.name,
+  updatedAt: entry.updatedAt,
+  offset
+})

@@ -106,3 +106,21 @@ function* findLineStart(start: number, before: number, chunkBytes: number, scrat
   }
   return start
 }
+
+/**
+ * The first line start at or after `pos` (`end` if none): the boundary rule that lets byte
+ * ranges be scanned independently, each owning the lines that start inside it.
+ */
+export function* lineStartAtOrAfter(pos: number, end: number, stepBytes = 64 * 1024): ScanProgram<number> {
+  if (pos <= 0) return 0
+  const scratch = Buffer.allocUnsafe(stepBytes)
+  let at = pos - 1
+  while (at < end) {
+    const length = Math.min(stepBytes, end - at)
+    yield* readFully(scratch, 0, length, at)
+    const newline = scratch.indexOf(10)
+    if (newline >= 0 && newline < length) return at + newline + 1
+    at += length
+  }
+  return end
+}

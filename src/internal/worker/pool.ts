@@ -1,0 +1,199 @@
+/**
+ * The pooled `Scanner`: large files are split into line-aligned byte ranges scanned in worker
+ * threads, newest range first, and the lookup returns as soon as the newest ranges answer
+ * every id (the rest are interrupted). The newest MiB is scanned in-process first, because
+ * most names people look up were set recently and a worker round trip would cost more.
+ *
+ * @internal
+ */
+import { Worker } from "@effect/platform"
+import { NodeWorker } from "@effect/platform-node"
+import { FileSystem } from "@effect/platform"
+import { Deferred, Effect, Layer, Option, Scope, SynchronizedRef } from "effect"
+import * as WT from "node:worker_threads"
+import { IndexIoError } from "../../Errors.js"
+import { IndexConfig } from "../config.js"
+import { openPinned, type PinnedFile, runProgram } from "../fileScan.js"
+import { currentNames, type NamedThread, threadsNamed, toNamedThread } from "../scan/programs.js"
+import { lineStartAtOrAfter } from "../scan/reverseReader.js"
+import { Scanner } from "../scanner.js"
+import { type ScanRequest, ScanIds, ScanName } from "./protocol.js"
+
+/**
+ * The compiled worker entry beside this module. Under vitest this module runs from `src/`
+ * as TypeScript, which Node 20 workers cannot load, so it points at the build in `dist/`.
+ */
+export const workerEntryUrl = (): URL => {
+  const here = import.meta.url
+  return here.endsWith(".ts")
+    ? new URL(here.replace(/\/src\/internal\/worker\/pool\.ts$/, "/dist/internal/worker/entry.js"))
+    : new URL("./entry.js", here)
+}
+
+export type SpawnWorker = (id: number) => WT.Worker
+
+export const defaultSpawn: SpawnWorker = () => new WT.Worker(workerEntryUrl())
+
+const WORKER_READY_TIMEOUT = "10 seconds"
+const MAX_RANGE_BYTES = 32 * 1024 * 1024
+
+/**
+ * Workers start on first use (the pool itself too: the platform's pool starts one worker
+ * when made) and exit after idling, or when the layer's scope closes. A worker that never
+ * gets ready would leave the platform waiting forever, hence the bounded waits.
+ */
+const makeLazyPool = (size: number, spawn: SpawnWorker) =>
+  Effect.gen(function* () {
+    const layerScope = yield* Effect.scope
+    const current = yield* SynchronizedRef.make(Option.none<Worker.SerializedWorkerPool<ScanRequest>>())
+    const create = Worker.makePoolSerialized<ScanRequest>({
+      minSize: 0,
+      maxSize: size,
+      concurrency: 1,
+      timeToLive: "30 seconds"
+    }).pipe(Effect.provide(NodeWorker.layer(spawn)), Scope.extend(layerScope))
+    return SynchronizedRef.modifyEffect(current, (pool) =>
+      Option.isSome(pool)
+        ? Effect.succeed([pool.value, pool] as const)
+        : create.pipe(
+            Effect.disconnect,
+            Effect.timeoutFail({ duration: WORKER_READY_TIMEOUT, onTimeout: () => new Error("no scan worker became ready") }),
+            Effect.map((made) => [made, Option.some(made)] as const)
+          )
+    )
+  })
+
+export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
+  const fs = yield* FileSystem.FileSystem
+  const config = yield* IndexConfig
+  const getPool = yield* makeLazyPool(config.workers, spawn)
+  const settings = (pinned: PinnedFile) => ({
+    fd: pinned.file.fd,
+    path: pinned.path,
+    maxLineBytes: config.scan.maxLineBytes,
+    chunkBytes: config.scan.chunkBytes
+  })
+
+  // A crashed worker is respawned by the platform: retry once on it, then fail typed.
+  const execute = <R extends ScanRequest>(request: R, path: string) =>
+    Effect.scoped(
+      Effect.flatMap(
+        Effect.flatMap(getPool, (pool) => pool.backing.get).pipe(
+          Effect.disconnect,
+          Effect.timeoutFail({ duration: WORKER_READY_TIMEOUT, onTimeout: () => notReady(path) }),
+          Effect.catchIf((e) => e instanceof Error && !(e instanceof IndexIoError), () => Effect.fail(notReady(path)))
+        ),
+        (worker) => worker.executeEffect(request) as Effect.Effect<ReadonlyArray<NamedThread>, unknown>
+      )
+    ).pipe(
+      Effect.retry({ times: 1, while: (e) => !(e instanceof IndexIoError) }),
+      Effect.catchAll((e) =>
+        e instanceof IndexIoError
+          ? Effect.fail(e)
+          : Effect.fail(new IndexIoError({ op: "scan", path, reason: `scan worker failed: ${describe(e)}` }))
+      )
+    )
+
+  const withPinned = <A>(onMissing: () => A, use: (pinned: PinnedFile) => Effect.Effect<A, IndexIoError>) =>
+    Effect.scoped(
+      Effect.flatMap(openPinned(config.indexPath), (pinned) =>
+        Option.isNone(pinned) ? Effect.sync(onMissing) : use(pinned.value)
+      )
+    ).pipe(Effect.provideService(FileSystem.FileSystem, fs))
+
+  const inProcessIds = (pinned: PinnedFile, ids: ReadonlyArray<string>, start: number, end: number) =>
+    Effect.map(runProgram(pinned, currentNames(ids, start, end, config.scan)), (found) =>
+      new Map(Array.from(found, ([id, match]) => [id, toNamedThread(match)]))
+    )
+
+  /** Line-aligned ranges covering `[0, end)`, newest first. */
+  const ranges = (pinned: PinnedFile, end: number) =>
+    Effect.gen(function* () {
+      const rangeBytes = Math.min(
+        MAX_RANGE_BYTES,
+        Math.max(config.minRangeBytes, Math.ceil(end / (config.workers * 4)))
+      )
+      const bounds = [end]
+      for (let at = end - rangeBytes; at > 0; at -= rangeBytes) {
+        const aligned = yield* runProgram(pinned, lineStartAtOrAfter(at, end))
+        if (aligned < bounds[bounds.length - 1]!) bounds.push(aligned)
+      }
+      bounds.push(0)
+      const out: Array<{ start: number; end: number }> = []
+      for (let i = 0; i + 1 < bounds.length; i++) out.push({ start: bounds[i + 1]!, end: bounds[i]! })
+      return out
+    })
+
+  const pooledIds = (pinned: PinnedFile, ids: ReadonlyArray<string>, end: number) =>
+    Effect.gen(function* () {
+      const parts = yield* ranges(pinned, end)
+      const results: Array<ReadonlyArray<NamedThread> | undefined> = new Array(parts.length)
+      const answered = yield* Deferred.make<void>()
+      // Every id is answered once the newest ranges, all finished, have found all of them.
+      const settled = () => {
+        const seen = new Set<string>()
+        for (const result of results) {
+          if (result === undefined) return false
+          for (const thread of result) seen.add(thread.id)
+          if (seen.size === ids.length) return true
+        }
+        return false
+      }
+      const work = Effect.forEach(
+        parts,
+        (range, i) =>
+          execute(new ScanIds({ ...settings(pinned), ...range, ids }), pinned.path).pipe(
+            Effect.flatMap((found) =>
+              Effect.suspend(() => {
+                results[i] = found
+                return settled() ? Deferred.succeed(answered, undefined) : Effect.void
+              })
+            )
+          ),
+        { concurrency: config.workers, discard: true }
+      )
+      yield* Effect.raceFirst(work, Deferred.await(answered))
+      const merged = new Map<string, NamedThread>()
+      for (const result of results) {
+        for (const thread of result ?? []) if (!merged.has(thread.id)) merged.set(thread.id, thread)
+      }
+      return merged
+    })
+
+  return Scanner.of({
+    currentNames: (ids) =>
+      withPinned(
+        () => new Map(),
+        (pinned) =>
+          Effect.gen(function* () {
+            if (pinned.size < config.parallelThresholdBytes) return yield* inProcessIds(pinned, ids, 0, pinned.size)
+            const tailStart = yield* runProgram(pinned, lineStartAtOrAfter(pinned.size - config.tailBytes, pinned.size))
+            const recent = yield* inProcessIds(pinned, ids, tailStart, pinned.size)
+            const missing = ids.filter((id) => !recent.has(id))
+            if (missing.length === 0 || tailStart === 0) return recent
+            const older = yield* pooledIds(pinned, missing, tailStart)
+            for (const [id, thread] of older) recent.set(id, thread)
+            return recent
+          })
+      ),
+    threadsNamed: (name, firstOnly) =>
+      withPinned(
+        () => [],
+        (pinned) =>
+          pinned.size < config.parallelThresholdBytes
+            ? Effect.map(runProgram(pinned, threadsNamed(name, firstOnly, pinned.size, config.scan)), (found) =>
+                found.map(toNamedThread)
+              )
+            : execute(new ScanName({ ...settings(pinned), end: pinned.size, name, firstOnly }), pinned.path)
+      )
+  })
+})
+
+const notReady = (path: string) =>
+  new IndexIoError({ op: "scan", path, reason: `no scan worker became ready within ${WORKER_READY_TIMEOUT}` })
+
+const describe = (error: unknown): string =>
+  typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error)
+
+export const layerPooled = (spawn: SpawnWorker = defaultSpawn): Layer.Layer<Scanner, never, IndexConfig | FileSystem.FileSystem> =>
+  Layer.scoped(Scanner, makePooled(spawn))

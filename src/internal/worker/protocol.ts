@@ -1,0 +1,40 @@
+/**
+ * Messages between the main thread and scan workers. Workers read through a descriptor the
+ * main thread holds open (threads share the process's descriptors), so every range of one
+ * lookup reads the very file that was pinned, even if it is replaced meanwhile.
+ *
+ * @internal
+ */
+import { Schema } from "effect"
+import { IndexIoError } from "../../Errors.js"
+
+export const NamedThreadSchema = Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  updatedAt: Schema.String,
+  offset: Schema.Number
+})
+
+const ScanSettings = {
+  fd: Schema.Number,
+  path: Schema.String,
+  maxLineBytes: Schema.Number,
+  chunkBytes: Schema.Number
+}
+
+/** Current names of `ids` among the lines starting in `[start, end)` (both line starts). */
+export class ScanIds extends Schema.TaggedRequest<ScanIds>()("ScanIds", {
+  failure: IndexIoError,
+  success: Schema.Array(NamedThreadSchema),
+  payload: { ...ScanSettings, start: Schema.Number, end: Schema.Number, ids: Schema.Array(Schema.String) }
+}) {}
+
+/** Threads currently named `name` in the file's first `end` bytes, newest first. */
+export class ScanName extends Schema.TaggedRequest<ScanName>()("ScanName", {
+  failure: IndexIoError,
+  success: Schema.Array(NamedThreadSchema),
+  payload: { ...ScanSettings, end: Schema.Number, name: Schema.String, firstOnly: Schema.Boolean }
+}) {}
+
+export const ScanRequest = Schema.Union(ScanIds, ScanName)
+export type ScanRequest = typeof ScanRequest.Type
