@@ -6,7 +6,7 @@
 import { NodeContext } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { IndexConfig, type LayerOptions, layerConfig, type TuningOptions } from "./internal/config.js"
-import { layerInProcess } from "./internal/scanner.js"
+import * as Scanner from "./internal/scanner.js"
 import { layerPooled, type SpawnWorker } from "./internal/worker/pool.js"
 import * as IndexReader from "./IndexReader.js"
 import * as IndexWriter from "./IndexWriter.js"
@@ -23,9 +23,10 @@ export const layerWith = (
   spawn?: SpawnWorker
 ): Layer.Layer<IndexReader.IndexReader | IndexWriter.IndexWriter> => {
   const config = layerConfig(options)
-  const scanner = Layer.unwrapEffect(
-    Effect.map(IndexConfig, (settings) => (settings.workers > 0 ? layerPooled(spawn) : layerInProcess))
+  const ranges = Layer.unwrapEffect(
+    Effect.map(IndexConfig, (settings) => (settings.workers > 0 ? layerPooled(spawn) : Scanner.layerInProcessRanges))
   )
+  const scanner = Scanner.layer.pipe(Layer.provide(ranges))
   return Layer.mergeAll(IndexReader.layer.pipe(Layer.provide(scanner)), IndexWriter.layer).pipe(
     Layer.provide(config),
     Layer.provide(NodeContext.layer)

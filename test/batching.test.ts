@@ -9,7 +9,7 @@ import { expect } from "vitest"
 import { IndexReader } from "../src/index.js"
 import * as Reader from "../src/IndexReader.js"
 import { layerConfig } from "../src/internal/config.js"
-import { makeInProcess, Scanner } from "../src/internal/scanner.js"
+import * as Scanner from "../src/internal/scanner.js"
 
 const fixture = (count: number) => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "si-batch-"))
@@ -23,14 +23,14 @@ const fixture = (count: number) => {
 const countingReader = (home: string) => {
   let scans = 0
   const scanner = Layer.effect(
-    Scanner,
-    Effect.map(makeInProcess, (inner) =>
-      Scanner.of({
+    Scanner.Scanner,
+    Effect.map(Scanner.make, (inner) =>
+      Scanner.Scanner.of({
         ...inner,
         currentNames: (ids) => Effect.suspend(() => (scans++, inner.currentNames(ids)))
       })
     )
-  )
+  ).pipe(Layer.provide(Scanner.layerInProcessRanges))
   const layer = Reader.layer.pipe(
     Layer.provide(scanner),
     Layer.provide(layerConfig({ codexHome: home, workers: 0 })),

@@ -1,14 +1,17 @@
 /**
- * The scanning back end of `IndexReader`: in-process for small files, the worker pool for
- * large ones. Answers are keyed by lowercase id.
+ * The scanning back end of `IndexReader`. `Scanner` answers whole-file questions: it pins the
+ * file, consults what earlier lookups learned (`KnownNames`) and asks a `RangeScanner` for
+ * only the bytes it still needs. The `RangeScanner` is in-process here, or the worker pool
+ * (`worker/pool.ts`) for large ranges. Answers are keyed by lowercase id.
  *
  * @internal
  */
 import { FileSystem } from "@effect/platform"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import type { IndexIoError } from "../Errors.js"
 import { IndexConfig } from "./config.js"
-import { scanFile } from "./fileScan.js"
+import { openPinned, type PinnedFile, readInto, runProgram } from "./fileScan.js"
+import { type FileIdentity, HEAD_BYTES, KnownNames } from "./knownNames.js"
 import { currentNames, type NamedThread, threadsNamed, toNamedThread } from "./scan/programs.js"
 
 export type { NamedThread }
@@ -18,28 +21,91 @@ export class Scanner extends Context.Tag("session-index/Scanner")<Scanner, {
   readonly threadsNamed: (name: string, firstOnly: boolean) => Effect.Effect<ReadonlyArray<NamedThread>, IndexIoError>
 }>() {}
 
-/** Scans on the calling thread through the platform `FileSystem`. */
-export const makeInProcess = Effect.gen(function* () {
+export class RangeScanner extends Context.Tag("session-index/RangeScanner")<RangeScanner, {
+  /** Current names of `ids` among the lines starting in `[start, end)` (both line starts). */
+  readonly scanIds: (
+    pinned: PinnedFile,
+    ids: ReadonlyArray<string>,
+    start: number,
+    end: number
+  ) => Effect.Effect<Map<string, NamedThread>, IndexIoError>
+  readonly scanName: (
+    pinned: PinnedFile,
+    name: string,
+    firstOnly: boolean
+  ) => Effect.Effect<Array<NamedThread>, IndexIoError>
+}>() {}
+
+/** Scans on the calling thread, reading through the platform `FileSystem`. */
+export const inProcessRanges = (config: IndexConfig["Type"]): RangeScanner["Type"] => ({
+  scanIds: (pinned, ids, start, end) =>
+    Effect.map(runProgram(pinned, currentNames(ids, start, end, config.scan)), (found) =>
+      new Map(Array.from(found, ([id, match]) => [id, toNamedThread(match)]))
+    ),
+  scanName: (pinned, name, firstOnly) =>
+    Effect.map(runProgram(pinned, threadsNamed(name, firstOnly, pinned.size, config.scan)), (found) =>
+      found.map(toNamedThread)
+    )
+})
+
+export const layerInProcessRanges = Layer.effect(RangeScanner, Effect.map(IndexConfig, inProcessRanges))
+
+const readBytes = (pinned: PinnedFile, position: number, length: number) =>
+  Effect.gen(function* () {
+    const buffer = new Uint8Array(length)
+    let done = 0
+    while (done < length) {
+      const n = yield* readInto(pinned, { buffer, offset: done, length: length - done, position: position + done })
+      if (n === 0) break
+      done += n
+    }
+    return buffer.subarray(0, done)
+  })
+
+export const make = Effect.gen(function* () {
   const fs = yield* FileSystem.FileSystem
   const config = yield* IndexConfig
-  const provide = Effect.provideService(FileSystem.FileSystem, fs)
+  const ranges = yield* RangeScanner
+  const known = new KnownNames()
+  // One lookup at a time touches `known`; the coalescer already serialises id lookups.
+  const lock = yield* Effect.makeSemaphore(1)
+
+  const withPinned = <A>(onMissing: () => A, use: (pinned: PinnedFile) => Effect.Effect<A, IndexIoError>) =>
+    Effect.scoped(
+      Effect.flatMap(openPinned(config.indexPath), (pinned) =>
+        Option.isNone(pinned) ? Effect.sync(onMissing) : use(pinned.value)
+      )
+    ).pipe(Effect.provideService(FileSystem.FileSystem, fs))
+
+  const currentNamesFor = (pinned: PinnedFile, ids: ReadonlyArray<string>) =>
+    Effect.gen(function* () {
+      const size = pinned.size
+      const identity: FileIdentity = { ino: pinned.ino, head: yield* readBytes(pinned, 0, Math.min(HEAD_BYTES, size)) }
+      known.revalidate(identity, size)
+      const { from, unknown } = known.plan(ids, size)
+      const answers = from < size ? yield* ranges.scanIds(pinned, ids, from, size) : new Map<string, NamedThread>()
+      for (const id of ids) {
+        if (answers.has(id)) continue
+        const remembered = known.lookup(id)
+        if (remembered !== undefined) answers.set(id, remembered)
+      }
+      const older = unknown.filter((id) => !answers.has(id))
+      if (older.length > 0 && from > 0) {
+        for (const [id, thread] of yield* ranges.scanIds(pinned, older, 0, from)) answers.set(id, thread)
+      }
+      // Only a file ending in `\n` has a settled last line worth remembering answers for.
+      const last = size > 0 ? yield* readBytes(pinned, size - 1, 1) : new Uint8Array()
+      if (last[0] === 0x0a) known.remember(identity, size, ids, answers)
+      return answers
+    })
+
   return Scanner.of({
-    currentNames: (ids) =>
-      scanFile(
-        config.indexPath,
-        (size) => currentNames(ids, 0, size, config.scan),
-        () => new Map()
-      ).pipe(
-        Effect.map((found) => new Map([...found].map(([id, match]) => [id, toNamedThread(match)]))),
-        provide
-      ),
-    threadsNamed: (name, firstOnly) =>
-      scanFile(
-        config.indexPath,
-        (size) => threadsNamed(name, firstOnly, size, config.scan),
-        () => []
-      ).pipe(Effect.map((found) => found.map(toNamedThread)), provide)
+    currentNames: (ids) => withPinned(() => new Map(), (pinned) => currentNamesFor(pinned, ids)).pipe(lock.withPermits(1)),
+    threadsNamed: (name, firstOnly) => withPinned(() => [], (pinned) => ranges.scanName(pinned, name, firstOnly))
   })
 })
 
-export const layerInProcess = Layer.effect(Scanner, makeInProcess)
+export const layer: Layer.Layer<Scanner, never, IndexConfig | RangeScanner | FileSystem.FileSystem> = Layer.effect(
+  Scanner,
+  make
+)

@@ -8,15 +8,14 @@
  */
 import { Worker } from "@effect/platform"
 import { NodeWorker } from "@effect/platform-node"
-import { FileSystem } from "@effect/platform"
 import { Deferred, Effect, Layer, Option, Scope, SynchronizedRef } from "effect"
 import * as WT from "node:worker_threads"
 import { IndexIoError } from "../../Errors.js"
 import { IndexConfig } from "../config.js"
-import { openPinned, type PinnedFile, runProgram } from "../fileScan.js"
-import { currentNames, type NamedThread, threadsNamed, toNamedThread } from "../scan/programs.js"
+import { type PinnedFile, runProgram } from "../fileScan.js"
+import type { NamedThread } from "../scan/programs.js"
 import { lineStartAtOrAfter } from "../scan/reverseReader.js"
-import { Scanner } from "../scanner.js"
+import { inProcessRanges, RangeScanner } from "../scanner.js"
 import { type ScanRequest, ScanIds, ScanName } from "./protocol.js"
 
 /**
@@ -64,7 +63,6 @@ const makeLazyPool = (size: number, spawn: SpawnWorker) =>
   })
 
 export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
-  const fs = yield* FileSystem.FileSystem
   const config = yield* IndexConfig
   const getPool = yield* makeLazyPool(config.workers, spawn)
   const settings = (pinned: PinnedFile) => ({
@@ -94,39 +92,29 @@ export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
       )
     )
 
-  const withPinned = <A>(onMissing: () => A, use: (pinned: PinnedFile) => Effect.Effect<A, IndexIoError>) =>
-    Effect.scoped(
-      Effect.flatMap(openPinned(config.indexPath), (pinned) =>
-        Option.isNone(pinned) ? Effect.sync(onMissing) : use(pinned.value)
-      )
-    ).pipe(Effect.provideService(FileSystem.FileSystem, fs))
+  const local = inProcessRanges(config)
 
-  const inProcessIds = (pinned: PinnedFile, ids: ReadonlyArray<string>, start: number, end: number) =>
-    Effect.map(runProgram(pinned, currentNames(ids, start, end, config.scan)), (found) =>
-      new Map(Array.from(found, ([id, match]) => [id, toNamedThread(match)]))
-    )
-
-  /** Line-aligned ranges covering `[0, end)`, newest first. */
-  const ranges = (pinned: PinnedFile, end: number) =>
+  /** Line-aligned ranges covering `[start, end)`, newest first. */
+  const ranges = (pinned: PinnedFile, start: number, end: number) =>
     Effect.gen(function* () {
       const rangeBytes = Math.min(
         MAX_RANGE_BYTES,
-        Math.max(config.minRangeBytes, Math.ceil(end / (config.workers * 4)))
+        Math.max(config.minRangeBytes, Math.ceil((end - start) / (config.workers * 4)))
       )
       const bounds = [end]
-      for (let at = end - rangeBytes; at > 0; at -= rangeBytes) {
+      for (let at = end - rangeBytes; at > start; at -= rangeBytes) {
         const aligned = yield* runProgram(pinned, lineStartAtOrAfter(at, end))
         if (aligned < bounds[bounds.length - 1]!) bounds.push(aligned)
       }
-      bounds.push(0)
+      bounds.push(start)
       const out: Array<{ start: number; end: number }> = []
       for (let i = 0; i + 1 < bounds.length; i++) out.push({ start: bounds[i + 1]!, end: bounds[i]! })
       return out
     })
 
-  const pooledIds = (pinned: PinnedFile, ids: ReadonlyArray<string>, end: number) =>
+  const pooledIds = (pinned: PinnedFile, ids: ReadonlyArray<string>, start: number, end: number) =>
     Effect.gen(function* () {
-      const parts = yield* ranges(pinned, end)
+      const parts = yield* ranges(pinned, start, end)
       const results: Array<ReadonlyArray<NamedThread> | undefined> = new Array(parts.length)
       const answered = yield* Deferred.make<void>()
       // Every id is answered once the newest ranges, all finished, have found all of them.
@@ -160,32 +148,23 @@ export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
       return merged
     })
 
-  return Scanner.of({
-    currentNames: (ids) =>
-      withPinned(
-        () => new Map(),
-        (pinned) =>
-          Effect.gen(function* () {
-            if (pinned.size < config.parallelThresholdBytes) return yield* inProcessIds(pinned, ids, 0, pinned.size)
-            const tailStart = yield* runProgram(pinned, lineStartAtOrAfter(pinned.size - config.tailBytes, pinned.size))
-            const recent = yield* inProcessIds(pinned, ids, tailStart, pinned.size)
-            const missing = ids.filter((id) => !recent.has(id))
-            if (missing.length === 0 || tailStart === 0) return recent
-            const older = yield* pooledIds(pinned, missing, tailStart)
-            for (const [id, thread] of older) recent.set(id, thread)
-            return recent
-          })
-      ),
-    threadsNamed: (name, firstOnly) =>
-      withPinned(
-        () => [],
-        (pinned) =>
-          pinned.size < config.parallelThresholdBytes
-            ? Effect.map(runProgram(pinned, threadsNamed(name, firstOnly, pinned.size, config.scan)), (found) =>
-                found.map(toNamedThread)
-              )
-            : execute(new ScanName({ ...settings(pinned), end: pinned.size, name, firstOnly }), pinned.path)
-      )
+  return RangeScanner.of({
+    scanIds: (pinned, ids, start, end) =>
+      Effect.gen(function* () {
+        if (end - start < config.parallelThresholdBytes) return yield* local.scanIds(pinned, ids, start, end)
+        const tailStart = yield* runProgram(pinned, lineStartAtOrAfter(Math.max(start, end - config.tailBytes), end))
+        const recent = yield* local.scanIds(pinned, ids, tailStart, end)
+        const missing = ids.filter((id) => !recent.has(id))
+        if (missing.length === 0 || tailStart === start) return recent
+        for (const [id, thread] of yield* pooledIds(pinned, missing, start, tailStart)) recent.set(id, thread)
+        return recent
+      }),
+    scanName: (pinned, name, firstOnly) =>
+      pinned.size < config.parallelThresholdBytes
+        ? local.scanName(pinned, name, firstOnly)
+        : execute(new ScanName({ ...settings(pinned), end: pinned.size, name, firstOnly }), pinned.path).pipe(
+            Effect.map((found) => [...found])
+          )
   })
 })
 
@@ -195,5 +174,6 @@ const notReady = (path: string) =>
 const describe = (error: unknown): string =>
   typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error)
 
-export const layerPooled = (spawn: SpawnWorker = defaultSpawn): Layer.Layer<Scanner, never, IndexConfig | FileSystem.FileSystem> =>
-  Layer.scoped(Scanner, makePooled(spawn))
+export const layerPooled = (
+  spawn: SpawnWorker = defaultSpawn
+): Layer.Layer<RangeScanner, never, IndexConfig> => Layer.scoped(RangeScanner, makePooled(spawn))

@@ -1,0 +1,83 @@
+/**
+ * What a reader has already learned from the index: for each id it answered, its current name
+ * (or that it had none) among the first `upTo` bytes. When the file has only grown, a lookup
+ * scans just the bytes past `upTo`; a file that shrank, changed inode or changed its first
+ * bytes is a different history, and everything known is dropped.
+ *
+ * @internal
+ */
+import type { NamedThread } from "./scan/programs.js"
+
+export interface FileIdentity {
+  readonly ino: number | undefined
+  /** The file's first bytes (up to `HEAD_BYTES`). */
+  readonly head: Uint8Array
+}
+
+export const HEAD_BYTES = 256
+/** Bounded memory: past this many ids the cache starts over. */
+const MAX_KNOWN = 100_000
+
+interface Known {
+  readonly thread: NamedThread | undefined
+  readonly upTo: number
+}
+
+export class KnownNames {
+  private identity: FileIdentity | undefined
+  private readonly known = new Map<string, Known>()
+  private highWater = 0
+
+  /** Drops everything unless `file` is the same history, possibly grown. */
+  revalidate(file: FileIdentity, size: number): void {
+    if (this.identity === undefined) return
+    const same =
+      this.identity.ino === file.ino &&
+      size >= this.highWater &&
+      sameHead(this.identity.head, file.head)
+    if (!same) this.clear()
+  }
+
+  /**
+   * Where the scan for `ids` must start, and which ids also need the older bytes: the newest
+   * bytes `[from, size)` are scanned for all ids, `[0, from)` only for ids never answered.
+   */
+  plan(ids: ReadonlyArray<string>, size: number): { readonly from: number; readonly unknown: Array<string> } {
+    let from = size
+    const unknown: Array<string> = []
+    for (const id of ids) {
+      const entry = this.known.get(id)
+      if (entry === undefined) unknown.push(id)
+      else from = Math.min(from, entry.upTo)
+    }
+    return { from, unknown }
+  }
+
+  /** The remembered answer for `id`, valid for the bytes before its `upTo`. */
+  lookup(id: string): NamedThread | undefined {
+    return this.known.get(id)?.thread
+  }
+
+  /** Records answers that hold for the whole file of `size` bytes (which ends with `\n`). */
+  remember(file: FileIdentity, size: number, ids: ReadonlyArray<string>, answers: ReadonlyMap<string, NamedThread>): void {
+    if (this.identity === undefined || this.known.size + ids.length > MAX_KNOWN) {
+      this.clear()
+      this.identity = file
+    }
+    this.highWater = Math.max(this.highWater, size)
+    for (const id of ids) this.known.set(id, { thread: answers.get(id), upTo: size })
+  }
+
+  clear(): void {
+    this.identity = undefined
+    this.known.clear()
+    this.highWater = 0
+  }
+}
+
+const sameHead = (cached: Uint8Array, now: Uint8Array): boolean => {
+  // The cached head may be shorter (the file was small then); it must still be a prefix.
+  if (now.length < cached.length) return false
+  for (let i = 0; i < cached.length; i++) if (cached[i] !== now[i]) return false
+  return true
+}

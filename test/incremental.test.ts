@@ -1,0 +1,67 @@
+import { it } from "@effect/vitest"
+import { Effect, ManagedRuntime } from "effect"
+import * as fc from "fast-check"
+import * as crypto from "node:crypto"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { afterAll, expect } from "vitest"
+import { IndexReader } from "../src/index.js"
+import { layerWith } from "../src/NodeSessionIndex.js"
+
+const home = fs.mkdtempSync(path.join(os.tmpdir(), "si-incr-"))
+const indexPath = path.join(home, "session_index.jsonl")
+const ids = Array.from({ length: 12 }, () => crypto.randomUUID())
+
+/** One reader that lives through every change (and so keeps what it learned). */
+const longLived = ManagedRuntime.make(layerWith({ codexHome: home, workers: 0 }))
+afterAll(() => longLived.dispose())
+
+const entry = fc
+  .record({ id: fc.constantFrom(...ids), name: fc.constantFrom("a", "b", "c", "", " d ") })
+  .map(({ id, name }) => JSON.stringify({ id, thread_name: name, updated_at: "t" }) + "\n")
+
+const op = fc.oneof(
+  fc.record({ kind: fc.constant("append" as const), lines: fc.array(entry, { minLength: 1, maxLength: 5 }) }),
+  fc.record({ kind: fc.constant("tornAppend" as const), text: fc.constant('{"id":"') }),
+  fc.record({ kind: fc.constant("truncate" as const), keep: fc.double({ min: 0, max: 1, noNaN: true }) }),
+  fc.record({ kind: fc.constant("replace" as const), lines: fc.array(entry, { maxLength: 8 }) }),
+  fc.record({ kind: fc.constant("lookup" as const), count: fc.integer({ min: 1, max: ids.length }) })
+)
+
+const fresh = (wanted: ReadonlyArray<string>) =>
+  Effect.runPromise(
+    Effect.flatMap(IndexReader, (r) => r.findNamesByIds(wanted)).pipe(
+      Effect.provide(layerWith({ codexHome: home, workers: 0 }))
+    )
+  )
+
+it.live("answers after appends, truncations and replacements equal a fresh scan", () =>
+  Effect.promise(() =>
+    fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), async (ops) => {
+        fs.rmSync(indexPath, { force: true })
+        for (const o of ops) {
+          if (o.kind === "append") fs.appendFileSync(indexPath, o.lines.join(""))
+          else if (o.kind === "tornAppend") fs.appendFileSync(indexPath, o.text)
+          else if (o.kind === "truncate" && fs.existsSync(indexPath)) {
+            const text = fs.readFileSync(indexPath, "utf8")
+            const lines = text.split("\n")
+            fs.writeFileSync(indexPath, lines.slice(0, Math.floor(lines.length * o.keep)).join("\n"))
+          } else if (o.kind === "replace") {
+            const temp = indexPath + ".tmp"
+            fs.writeFileSync(temp, o.lines.join(""))
+            fs.renameSync(temp, indexPath)
+          } else if (o.kind === "lookup") {
+            const wanted = ids.slice(0, o.count)
+            const got = await longLived.runPromise(Effect.flatMap(IndexReader, (r) => r.findNamesByIds(wanted)))
+            expect(new Map([...got].sort())).toEqual(new Map([...(await fresh(wanted))].sort()))
+          }
+        }
+        const got = await longLived.runPromise(Effect.flatMap(IndexReader, (r) => r.findNamesByIds(ids)))
+        expect(new Map([...got].sort())).toEqual(new Map([...(await fresh(ids))].sort()))
+      }),
+      { numRuns: 150 }
+    )
+  )
+)
