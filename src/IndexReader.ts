@@ -4,12 +4,14 @@
  * @since 0.1.0
  */
 import { FileSystem, Path } from "@effect/platform"
-import { Chunk, Context, Effect, Layer, Option, Request, RequestResolver, Stream } from "effect"
+import { Chunk, Context, Effect, Layer, Option, Request, RequestResolver, type Scope, Stream } from "effect"
 import type { IndexIoError, InvalidThreadId } from "./Errors.js"
 import { IndexConfig } from "./internal/config.js"
 import { makeCoalescer } from "./internal/coalescer.js"
 import { openPinned, readInto, step } from "./internal/fileScan.js"
 import { findRollouts } from "./internal/rollouts.js"
+import { watchChanges } from "./internal/changes.js"
+import type { ParsedEntry } from "./internal/scan/entryLine.js"
 import { LatestQuery } from "./internal/scan/latestQuery.js"
 import { scanReverse } from "./internal/scan/reverseReader.js"
 import { Scanner } from "./internal/scanner.js"
@@ -34,6 +36,11 @@ export interface IndexReaderShape {
   readonly findPathByName: (name: string) => Effect.Effect<Option.Option<string>, IndexIoError>
   /** The latest named entry of each thread, newest first; reads only as far as consumed. */
   readonly latestEntries: Stream.Stream<SessionIndexEntry, IndexIoError>
+  /**
+   * Named entries appended after subscription, by this process or any other, in append
+   * order; a torn line is held back until complete. Never ends by itself.
+   */
+  readonly changes: Stream.Stream<SessionIndexEntry, IndexIoError>
 }
 
 /**
@@ -41,6 +48,9 @@ export interface IndexReaderShape {
  * @category tags
  */
 export class IndexReader extends Context.Tag("session-index/IndexReader")<IndexReader, IndexReaderShape>() {}
+
+/** The poll behind file events, for file systems that send none. */
+const CHANGES_POLL = "500 millis"
 
 class GetName extends Request.TaggedClass("GetName")<Option.Option<string>, IndexIoError, { readonly id: ThreadId }> {}
 
@@ -53,13 +63,15 @@ class GetName extends Request.TaggedClass("GetName")<Option.Option<string>, Inde
 export const make: Effect.Effect<
   IndexReaderShape,
   never,
-  IndexConfig | Scanner | FileSystem.FileSystem | Path.Path | import("effect/Scope").Scope
+  IndexConfig | Scanner | FileSystem.FileSystem | Path.Path | Scope.Scope
 > = Effect.gen(function* () {
   const config = yield* IndexConfig
   const scanner = yield* Scanner
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
   const coalescer = yield* makeCoalescer(scanner.currentNames)
+  const toEntry = (e: ParsedEntry) =>
+    new SessionIndexEntry({ id: e.id as ThreadId, thread_name: e.name, updated_at: e.updatedAt }, true)
 
   // Requests batched by Effect (one `forEach`/`all` with batching) become one coalesced lookup.
   const resolver = RequestResolver.makeBatched((requests: Array<GetName>) =>
@@ -123,15 +135,18 @@ export const make: Effect.Effect<
         }
         return Chunk.unsafeFromArray(query.drain())
       }).pipe(Effect.mapError((e) => (Option.isOption(e) ? e : Option.some(e))))
-      return Stream.repeatEffectChunkOption(pull).pipe(
-        Stream.map(
-          (e) => new SessionIndexEntry({ id: e.id as ThreadId, thread_name: e.name, updated_at: e.updatedAt }, true)
-        )
-      )
+      return Stream.repeatEffectChunkOption(pull).pipe(Stream.map(toEntry))
     }).pipe(Effect.provideService(FileSystem.FileSystem, fs))
   )
 
+  const changes = watchChanges(config.indexPath, config.scan.maxLineBytes, CHANGES_POLL).pipe(
+    Stream.map(toEntry),
+    Stream.provideService(FileSystem.FileSystem, fs),
+    Stream.provideService(Path.Path, path)
+  )
+
   return IndexReader.of({
+    changes,
     path: config.indexPath,
     findNameById,
     findIdByName,
