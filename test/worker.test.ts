@@ -61,6 +61,21 @@ describe("worker pool scans", () => {
     )
   )
 
+  it.live("split into many ranges, every line is read exactly once (none lost at a boundary)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "si-ranges-"))
+    const unique = Array.from({ length: 5000 }, () => crypto.randomUUID())
+    // Varying line lengths so range bounds fall everywhere inside lines.
+    const lines = unique.map((id, i) => JSON.stringify({ id, thread_name: "n".repeat(1 + (i % 97)), updated_at: "t" }))
+    fs.writeFileSync(path.join(dir, "session_index.jsonl"), lines.join("\n") + "\n")
+    const layer = layerWith({ codexHome: dir, workers: 2, parallelThresholdBytes: 0, tailBytes: 1000, minRangeBytes: 4096 })
+    return Effect.gen(function* () {
+      const reader = yield* IndexReader
+      const found = yield* reader.findNamesByIds(unique)
+      expect(found.size).toBe(unique.length)
+      unique.forEach((id, i) => expect(found.get(id as never)).toBe("n".repeat(1 + (i % 97))))
+    }).pipe(Effect.provide(layer))
+  })
+
   it.live("runs the compiled worker from dist/", () =>
     Effect.sync(() => expect(fs.existsSync(workerEntryUrl())).toBe(true))
   )

@@ -30,6 +30,8 @@ export interface ReverseScanOptions {
   readonly firstChunkBytes: number
   readonly chunkBytes: number
   readonly maxLineBytes: number
+  /** A buffer to read chunks into, reused across scans when given. */
+  readonly buffer?: Buffer | undefined
 }
 
 export const defaultScanOptions: ReverseScanOptions = {
@@ -64,7 +66,7 @@ export function* scanReverse(
   options: ReverseScanOptions,
   visit: BlockVisitor
 ): ScanProgram<boolean> {
-  let buffer = Buffer.allocUnsafe(Math.min(options.chunkBytes, Math.max(end - start, 1)))
+  let buffer = options.buffer ?? Buffer.allocUnsafe(Math.min(options.chunkBytes, Math.max(end - start, 1)))
   let pos = end
   let want = options.firstChunkBytes
   while (pos > start) {
@@ -74,8 +76,10 @@ export function* scanReverse(
     const from = pos - length
     yield* readFully(buffer, 0, length, from)
     if (from === start) return visit(buffer, 0, length, from)
+    // A `\n` in the chunk's last byte ends the line at `pos` (or the range): it starts no line
+    // inside the chunk, so only a newline before it yields whole lines.
     const firstNewline = buffer.indexOf(10)
-    if (firstNewline >= 0 && firstNewline < length) {
+    if (firstNewline >= 0 && firstNewline < length - 1) {
       if (visit(buffer, firstNewline + 1, length, from)) return true
       pos = from + firstNewline + 1
       continue

@@ -7,7 +7,7 @@ import { Effect } from "effect"
 import * as fs from "node:fs"
 import { IndexIoError } from "../../Errors.js"
 import { currentNames, threadsNamed, toNamedThread } from "../scan/programs.js"
-import { defaultScanOptions, type ReverseScanOptions, type ScanProgram } from "../scan/reverseReader.js"
+import { defaultScanOptions, lineStartAtOrAfter, type ReverseScanOptions, type ScanProgram } from "../scan/reverseReader.js"
 import type { ScanIds, ScanName } from "./protocol.js"
 
 /** Drives a scan program with positional `readSync`s: no event-loop round trip per chunk. */
@@ -20,11 +20,19 @@ export const runSync = <A>(fd: number, program: ScanProgram<A>): A => {
   return next.value
 }
 
-const options = (req: { maxLineBytes: number; chunkBytes: number }): ReverseScanOptions => ({
-  ...defaultScanOptions,
-  maxLineBytes: req.maxLineBytes,
-  chunkBytes: req.chunkBytes
-})
+/** One read buffer per worker thread, reused by every request: no fresh pages per range. */
+let scratch: Buffer | undefined
+
+const options = (req: { maxLineBytes: number; chunkBytes: number }): ReverseScanOptions => {
+  if (scratch === undefined || scratch.length < req.chunkBytes) scratch = Buffer.allocUnsafe(req.chunkBytes)
+  return { ...defaultScanOptions, maxLineBytes: req.maxLineBytes, chunkBytes: req.chunkBytes, buffer: scratch }
+}
+
+const scanIds = (req: ScanIds) => {
+  const start = runSync(req.fd, lineStartAtOrAfter(req.start, req.limit))
+  const end = runSync(req.fd, lineStartAtOrAfter(req.end, req.limit))
+  return runSync(req.fd, currentNames(req.ids, start, end, options(req)))
+}
 
 const attempt = <A>(req: { path: string }, run: () => A): Effect.Effect<A, IndexIoError> =>
   Effect.try({
@@ -40,7 +48,7 @@ const attempt = <A>(req: { path: string }, run: () => A): Effect.Effect<A, Index
 export const handlers = {
   ScanIds: (req: ScanIds) =>
     attempt(req, () =>
-      Array.from(runSync(req.fd, currentNames(req.ids, req.start, req.end, options(req))).values(), toNamedThread)
+      Array.from(scanIds(req).values(), toNamedThread)
     ),
   ScanName: (req: ScanName) =>
     attempt(req, () => runSync(req.fd, threadsNamed(req.name, req.firstOnly, req.end, options(req))).map(toNamedThread))

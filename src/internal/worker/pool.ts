@@ -34,7 +34,7 @@ export type SpawnWorker = (id: number) => WT.Worker
 export const defaultSpawn: SpawnWorker = () => new WT.Worker(workerEntryUrl())
 
 const WORKER_READY_TIMEOUT = "10 seconds"
-const MAX_RANGE_BYTES = 32 * 1024 * 1024
+const MAX_RANGE_BYTES = 64 * 1024 * 1024
 
 /**
  * Workers start on first use (the pool itself too: the platform's pool starts one worker
@@ -94,27 +94,25 @@ export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
 
   const local = inProcessRanges(config)
 
-  /** Line-aligned ranges covering `[start, end)`, newest first. */
-  const ranges = (pinned: PinnedFile, start: number, end: number) =>
-    Effect.gen(function* () {
-      const rangeBytes = Math.min(
-        MAX_RANGE_BYTES,
-        Math.max(config.minRangeBytes, Math.ceil((end - start) / (config.workers * 4)))
-      )
-      const bounds = [end]
-      for (let at = end - rangeBytes; at > start; at -= rangeBytes) {
-        const aligned = yield* runProgram(pinned, lineStartAtOrAfter(at, end))
-        if (aligned < bounds[bounds.length - 1]!) bounds.push(aligned)
-      }
-      bounds.push(start)
-      const out: Array<{ start: number; end: number }> = []
-      for (let i = 0; i + 1 < bounds.length; i++) out.push({ start: bounds[i + 1]!, end: bounds[i]! })
-      return out
-    })
+  /**
+   * Byte ranges covering `[start, end)`, newest first. Their inner bounds are not aligned to
+   * lines here: each worker aligns its own (alignment is idempotent on `start` and `end`).
+   */
+  const ranges = (start: number, end: number) => {
+    const rangeBytes = Math.min(
+      MAX_RANGE_BYTES,
+      Math.max(config.minRangeBytes, Math.ceil((end - start) / (config.workers * 4)))
+    )
+    const out: Array<{ start: number; end: number }> = []
+    for (let upper = end; upper > start; upper -= rangeBytes) {
+      out.push({ start: Math.max(start, upper - rangeBytes), end: upper })
+    }
+    return out
+  }
 
   const pooledIds = (pinned: PinnedFile, ids: ReadonlyArray<string>, start: number, end: number) =>
     Effect.gen(function* () {
-      const parts = yield* ranges(pinned, start, end)
+      const parts = ranges(start, end)
       const results: Array<ReadonlyArray<NamedThread> | undefined> = new Array(parts.length)
       const answered = yield* Deferred.make<void>()
       // Every id is answered once the newest ranges, all finished, have found all of them.
@@ -130,7 +128,7 @@ export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
       const work = Effect.forEach(
         parts,
         (range, i) =>
-          execute(new ScanIds({ ...settings(pinned), ...range, ids }), pinned.path).pipe(
+          execute(new ScanIds({ ...settings(pinned), ...range, limit: end, ids }), pinned.path).pipe(
             Effect.flatMap((found) =>
               Effect.suspend(() => {
                 results[i] = found

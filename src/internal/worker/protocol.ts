@@ -22,11 +22,21 @@ const ScanSettings = {
   chunkBytes: Schema.Number
 }
 
-/** Current names of `ids` among the lines starting in `[start, end)` (both line starts). */
+/**
+ * Current names of `ids` among the lines starting in `[start, end)`. The worker moves each
+ * bound to the next line start before `limit` (the end of the scanned region, itself a line
+ * start), so adjacent ranges split the region's lines exactly.
+ */
 export class ScanIds extends Schema.TaggedRequest<ScanIds>()("ScanIds", {
   failure: IndexIoError,
   success: Schema.Array(NamedThreadSchema),
-  payload: { ...ScanSettings, start: Schema.Number, end: Schema.Number, ids: Schema.Array(Schema.String) }
+  payload: {
+    ...ScanSettings,
+    start: Schema.Number,
+    end: Schema.Number,
+    limit: Schema.Number,
+    ids: Schema.Array(Schema.String)
+  }
 }) {}
 
 /** Threads currently named `name` in the file's first `end` bytes, newest first. */
