@@ -25,6 +25,8 @@ export interface TuningOptions extends LayerOptions {
   readonly tailBytes?: number | undefined
   /** Smallest byte range handed to one worker. */
   readonly minRangeBytes?: number | undefined
+  /** Remember answers between lookups (off to benchmark raw scans). Default on. */
+  readonly incremental?: boolean | undefined
 }
 
 export interface IndexSettings {
@@ -35,6 +37,7 @@ export interface IndexSettings {
   readonly parallelThresholdBytes: number
   readonly tailBytes: number
   readonly minRangeBytes: number
+  readonly incremental: boolean
   readonly scan: ReverseScanOptions
 }
 
@@ -66,6 +69,7 @@ export const layerConfig = (options: TuningOptions = {}): Layer.Layer<IndexConfi
         parallelThresholdBytes: options.parallelThresholdBytes ?? DEFAULT_PARALLEL_THRESHOLD,
         tailBytes: options.tailBytes ?? 1024 * 1024,
         minRangeBytes: options.minRangeBytes ?? 1024 * 1024,
+        incremental: options.incremental ?? true,
         scan: { ...defaultScanOptions, maxLineBytes: options.maxLineBytes ?? defaultScanOptions.maxLineBytes }
       }
     })

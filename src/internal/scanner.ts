@@ -29,11 +29,13 @@ export class RangeScanner extends Context.Tag("session-index/RangeScanner")<Rang
     start: number,
     end: number
   ) => Effect.Effect<Map<string, NamedThread>, IndexIoError>
+  /** `undefined` when it stopped at `budgetBytes` without an answer. */
   readonly scanName: (
     pinned: PinnedFile,
     name: string,
-    firstOnly: boolean
-  ) => Effect.Effect<Array<NamedThread>, IndexIoError>
+    firstOnly: boolean,
+    budgetBytes?: number
+  ) => Effect.Effect<Array<NamedThread> | undefined, IndexIoError>
 }>() {}
 
 /** Scans on the calling thread, reading through the platform `FileSystem`. */
@@ -42,9 +44,9 @@ export const inProcessRanges = (config: IndexConfig["Type"]): RangeScanner["Type
     Effect.map(runProgram(pinned, currentNames(ids, start, end, config.scan)), (found) =>
       new Map(Array.from(found, ([id, match]) => [id, toNamedThread(match)]))
     ),
-  scanName: (pinned, name, firstOnly) =>
-    Effect.map(runProgram(pinned, threadsNamed(name, firstOnly, pinned.size, config.scan)), (found) =>
-      found.map(toNamedThread)
+  scanName: (pinned, name, firstOnly, budgetBytes) =>
+    Effect.map(runProgram(pinned, threadsNamed(name, firstOnly, pinned.size, config.scan, budgetBytes)), (found) =>
+      found?.map(toNamedThread)
     )
 })
 
@@ -81,6 +83,7 @@ export const make = Effect.gen(function* () {
     Effect.gen(function* () {
       const size = pinned.size
       const identity: FileIdentity = { ino: pinned.ino, head: yield* readBytes(pinned, 0, Math.min(HEAD_BYTES, size)) }
+      if (!config.incremental) known.clear()
       known.revalidate(identity, size)
       const { from, unknown } = known.plan(ids, size)
       const answers = from < size ? yield* ranges.scanIds(pinned, ids, from, size) : new Map<string, NamedThread>()
@@ -101,7 +104,8 @@ export const make = Effect.gen(function* () {
 
   return Scanner.of({
     currentNames: (ids) => withPinned(() => new Map(), (pinned) => currentNamesFor(pinned, ids)).pipe(lock.withPermits(1)),
-    threadsNamed: (name, firstOnly) => withPinned(() => [], (pinned) => ranges.scanName(pinned, name, firstOnly))
+    threadsNamed: (name, firstOnly) =>
+      withPinned(() => [], (pinned) => Effect.map(ranges.scanName(pinned, name, firstOnly), (found) => found ?? []))
   })
 })
 

@@ -22,7 +22,7 @@ export const coreNames = (file: Buffer, ids: ReadonlyArray<string>, options: Rev
 }
 
 export const coreThreadsNamed = (file: Buffer, name: string, firstOnly: boolean, options: ReverseScanOptions) =>
-  runOnBuffer(threadsNamed(name, firstOnly, file.length, options), file).map((m) => plain(m.entry))
+  (runOnBuffer(threadsNamed(name, firstOnly, file.length, options), file) ?? []).map((m) => plain(m.entry))
 
 /** The latest-per-id stream of the core, newest first; checks the visitor's buffer bound. */
 export const coreLatest = (file: Buffer, options: ReverseScanOptions, onBuffer?: (length: number) => void) => {

@@ -22,7 +22,7 @@ export function* currentNames(
 }
 
 /** First window of a name scan; each older window is twice as large. */
-const FIRST_NAME_WINDOW = 1024 * 1024
+const FIRST_NAME_WINDOW = 64 * 1024
 
 /**
  * Threads whose current name is `name` (trimmed, non-blank), newest first. With `firstOnly`,
@@ -37,13 +37,16 @@ export function* threadsNamed(
   name: string,
   firstOnly: boolean,
   end: number,
-  options: ReverseScanOptions
-): ScanProgram<Array<IdMatch>> {
+  options: ReverseScanOptions,
+  /** Give up (return `undefined`) rather than read further back than this many bytes. */
+  budgetBytes = Infinity
+): ScanProgram<Array<IdMatch> | undefined> {
   const settled = new Set<string>()
   const current: Array<IdMatch> = []
   let windowEnd = end
   let windowBytes = FIRST_NAME_WINDOW
   while (windowEnd > 0) {
+    if (end - windowEnd >= budgetBytes) return undefined
     const windowStart = yield* lineStartAtOrAfter(Math.max(0, windowEnd - windowBytes), windowEnd)
     windowBytes *= 2
     const query = new NameQuery(name, settled, options.maxLineBytes)

@@ -51,5 +51,5 @@ export const handlers = {
       Array.from(scanIds(req).values(), toNamedThread)
     ),
   ScanName: (req: ScanName) =>
-    attempt(req, () => runSync(req.fd, threadsNamed(req.name, req.firstOnly, req.end, options(req))).map(toNamedThread))
+    attempt(req, () => (runSync(req.fd, threadsNamed(req.name, req.firstOnly, req.end, options(req))) ?? []).map(toNamedThread))
 }

@@ -157,12 +157,17 @@ export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
         for (const [id, thread] of yield* pooledIds(pinned, missing, start, tailStart)) recent.set(id, thread)
         return recent
       }),
-    scanName: (pinned, name, firstOnly) =>
-      pinned.size < config.parallelThresholdBytes
-        ? local.scanName(pinned, name, firstOnly)
-        : execute(new ScanName({ ...settings(pinned), end: pinned.size, name, firstOnly }), pinned.path).pipe(
-            Effect.map((found) => [...found])
-          )
+    scanName: (pinned, name, firstOnly, budgetBytes) =>
+      Effect.gen(function* () {
+        if (pinned.size < config.parallelThresholdBytes) return yield* local.scanName(pinned, name, firstOnly, budgetBytes)
+        // A recently set name is answered in-process; otherwise one worker reads the file.
+        if (firstOnly) {
+          const recent = yield* local.scanName(pinned, name, firstOnly, config.tailBytes)
+          if (recent !== undefined) return recent
+        }
+        const found = yield* execute(new ScanName({ ...settings(pinned), end: pinned.size, name, firstOnly }), pinned.path)
+        return [...found]
+      })
   })
 })
 

@@ -1,0 +1,244 @@
+/**
+ * The benchmark runner: `npm run bench [-- --size 1GiB --seed 7 --runs 5]`.
+ *
+ * Generates (once, cached under bench/data/) a realistic index, then times each scenario for
+ * this library and, in the same run, for what people would use instead: Codex's own algorithm
+ * ported line for line, a readline + JSON.parse pass, and ripgrep when it is installed.
+ * Prints a table with ratios and writes bench/results/<date>-<size>.json.
+ */
+import { Effect, ManagedRuntime, Option } from "effect"
+import * as crypto from "node:crypto"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { IndexReader } from "session-index"
+// The tuning knobs (e.g. no remembered answers, to time raw scans) are internal.
+import { layerWith } from "../dist/NodeSessionIndex.js"
+import { codexFindIdByName, codexFindNameById, codexFindNamesByIds } from "./baselines/codex.js"
+import { readlineFindNamesByIds } from "./baselines/readline.js"
+import { rgAvailable, ripgrepFindNamesByIds } from "./baselines/ripgrep.js"
+import { generateIndex, type GeneratedIndex, parseSize } from "./generate.js"
+
+interface Args {
+  readonly sizeBytes: number
+  readonly sizeLabel: string
+  readonly seed: number
+  readonly runs: number
+  readonly workers: number
+}
+
+const parseArgs = (argv: ReadonlyArray<string>): Args => {
+  const get = (flag: string) => {
+    const at = argv.indexOf(flag)
+    return at >= 0 ? argv[at + 1] : undefined
+  }
+  const sizeLabel = get("--size") ?? "64MiB"
+  return {
+    sizeBytes: parseSize(sizeLabel),
+    sizeLabel,
+    seed: Number(get("--seed") ?? 1),
+    runs: Number(get("--runs") ?? 5),
+    workers: Number(get("--workers") ?? os.availableParallelism())
+  }
+}
+
+const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../bench")
+const progress = (text: string) => {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${text}`)
+  else process.stderr.write(`${text}\n`)
+}
+
+interface Timing {
+  readonly median: number
+  readonly min: number
+  readonly max: number
+  readonly runs: number
+}
+
+interface Row {
+  readonly scenario: string
+  readonly subject: string
+  readonly timing: Timing | undefined
+  readonly note?: string
+  /** A summary of the answer, to check every subject agrees. */
+  readonly answer?: string
+}
+
+const time = async (runs: number, run: () => Promise<unknown>): Promise<{ timing: Timing; last: unknown }> => {
+  const samples: Array<number> = []
+  let last: unknown
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now()
+    last = await run()
+    samples.push(performance.now() - start)
+  }
+  samples.sort((a, b) => a - b)
+  return {
+    timing: { median: samples[Math.floor(samples.length / 2)]!, min: samples[0]!, max: samples[samples.length - 1]!, runs },
+    last
+  }
+}
+
+const summarize = (answer: unknown): string => {
+  if (answer instanceof Map) return `${answer.size} found`
+  if (Option.isOption(answer)) return Option.isSome(answer) ? `found ${String(answer.value).slice(0, 24)}` : "none"
+  if (answer === undefined || answer === null) return "none"
+  return `found ${String(answer).slice(0, 24)}`
+}
+
+const ensureIndex = async (args: Args): Promise<{ home: string; file: string; meta: GeneratedIndex }> => {
+  const home = path.join(benchDir, "data", `${args.sizeLabel}-seed${args.seed}`)
+  const file = path.join(home, "session_index.jsonl")
+  const metaFile = path.join(home, "meta.json")
+  if (fs.existsSync(file) && fs.existsSync(metaFile)) {
+    return { home, file, meta: JSON.parse(fs.readFileSync(metaFile, "utf8")) as GeneratedIndex }
+  }
+  fs.mkdirSync(home, { recursive: true })
+  const started = performance.now()
+  const meta = await generateIndex({
+    path: file,
+    sizeBytes: args.sizeBytes,
+    seed: args.seed,
+    onProgress: (bytes) => progress(`generating ${args.sizeLabel}: ${Math.floor((100 * bytes) / args.sizeBytes)}%`)
+  })
+  progress(`generated ${meta.lines} lines in ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
+  fs.writeFileSync(metaFile, JSON.stringify(meta))
+  return { home, file, meta }
+}
+
+/** Reads the file once so every subject runs against a warm page cache. */
+const warmPageCache = (file: string) => {
+  const fd = fs.openSync(file, "r")
+  const buffer = Buffer.allocUnsafe(16 * 1024 * 1024)
+  for (let at = 0; fs.readSync(fd, buffer, 0, buffer.length, at) > 0; at += buffer.length);
+  fs.closeSync(fd)
+}
+
+const main = async () => {
+  const args = parseArgs(process.argv.slice(2))
+  const { home, file, meta } = await ensureIndex(args)
+  const size = fs.statSync(file).size
+  warmPageCache(file)
+  const rg = rgAvailable()
+  const rows: Array<Row> = []
+  const runs = args.runs
+  const slowRuns = Math.max(1, Math.min(runs, 3))
+  const randomIds = (n: number) => Array.from({ length: n }, () => crypto.randomUUID())
+
+  // Raw scans: answers are not remembered between runs, so every run scans.
+  const tuning = { codexHome: home, workers: args.workers, incremental: false }
+  const baselineRss = process.memoryUsage().rss
+  let peakRss = baselineRss
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 5)
+  const runtime = ManagedRuntime.make(layerWith(tuning))
+  const lib = <A, E>(f: (reader: IndexReader["Type"]) => Effect.Effect<A, E>) =>
+    runtime.runPromise(Effect.flatMap(IndexReader, f))
+
+  const add = async (scenario: string, subject: string, n: number, run: () => Promise<unknown>) => {
+    progress(`${scenario}: ${subject}`)
+    const { timing, last } = await time(n, run)
+    rows.push({ scenario, subject, timing, answer: summarize(last) })
+  }
+  const skipRg = (scenario: string) =>
+    rows.push({ scenario, subject: "ripgrep rg -F -f", timing: undefined, note: "rg not installed" })
+
+  // Cold pool: a fresh layer, first lookup pays for starting the workers.
+  progress("cold pool")
+  const cold = await time(slowRuns, async () => {
+    const fresh = ManagedRuntime.make(layerWith(tuning))
+    try {
+      return await fresh.runPromise(Effect.flatMap(IndexReader, (r) => r.findNamesByIds(randomIds(1))))
+    } finally {
+      await fresh.dispose()
+    }
+  })
+  rows.push({ scenario: "missing id, cold pool", subject: "session-index", timing: cold.timing, answer: summarize(cold.last) })
+  await lib((r) => r.findNamesByIds(randomIds(1)))
+
+  const missing = meta.missingIds
+  await add("missing id", "session-index", runs, () => lib((r) => r.findNameById(randomIds(1)[0]!)))
+  await add("missing id", "Codex reverse scan (port)", slowRuns, () => codexFindNameById(file, missing[0]!))
+  await add("missing id", "readline + JSON.parse", slowRuns, () => readlineFindNamesByIds(file, [missing[0]!]))
+  if (rg) await add("missing id", "ripgrep rg -F -f", slowRuns, () => ripgrepFindNamesByIds(file, [missing[0]!]))
+  else skipRg("missing id")
+
+  await add("late id (last MiB)", "session-index", runs, () => lib((r) => r.findNameById(meta.lateId)))
+  await add("late id (last MiB)", "Codex reverse scan (port)", runs, () => codexFindNameById(file, meta.lateId))
+
+  await add("early id (first 1%)", "session-index", runs, () => lib((r) => r.findNameById(meta.earlyId)))
+  await add("early id (first 1%)", "Codex reverse scan (port)", slowRuns, () => codexFindNameById(file, meta.earlyId))
+
+  await add("25 ids (picker page)", "session-index", runs, () => lib((r) => r.findNamesByIds(meta.lateIds25)))
+  await add("25 ids (picker page)", "Codex batched (port)", slowRuns, () => codexFindNamesByIds(file, meta.lateIds25))
+  await add("25 ids (picker page)", "readline + JSON.parse", slowRuns, () => readlineFindNamesByIds(file, meta.lateIds25))
+  if (rg) await add("25 ids (picker page)", "ripgrep rg -F -f", slowRuns, () => ripgrepFindNamesByIds(file, meta.lateIds25))
+  else skipRg("25 ids (picker page)")
+
+  await add("1000 missing ids", "session-index", runs, () => lib((r) => r.findNamesByIds(randomIds(1000))))
+  await add("1000 missing ids", "Codex batched (port)", slowRuns, () => codexFindNamesByIds(file, missing))
+  await add("1000 missing ids", "readline + JSON.parse", slowRuns, () => readlineFindNamesByIds(file, missing))
+  if (rg) await add("1000 missing ids", "ripgrep rg -F -f", slowRuns, () => ripgrepFindNamesByIds(file, missing))
+  else skipRg("1000 missing ids")
+
+  await add("1000 ids spread over file", "session-index", runs, () => lib((r) => r.findNamesByIds(meta.midIds)))
+  await add("1000 ids spread over file", "readline + JSON.parse", slowRuns, () => readlineFindNamesByIds(file, meta.midIds))
+
+  await add("by name (recent)", "session-index", runs, () => lib((r) => r.findIdByName(meta.lateName)))
+  await add("by name (recent)", "Codex reverse scan (port)", runs, () => codexFindIdByName(file, meta.lateName))
+  await add("missing name", "session-index", runs, () => lib((r) => r.findIdByName(`${meta.missingName} ${Math.random()}`)))
+  await add("missing name", "Codex reverse scan (port)", slowRuns, () => codexFindIdByName(file, meta.missingName))
+
+  // What remembering answers buys: the same page again after one more line was appended.
+  const incremental = ManagedRuntime.make(layerWith({ ...tuning, incremental: true }))
+  await incremental.runPromise(Effect.flatMap(IndexReader, (r) => r.findNamesByIds(meta.lateIds25)))
+  const probe = path.join(home, "session_index.probe.jsonl")
+  fs.copyFileSync(file, probe)
+  await add("25 ids again, file grew", "session-index (incremental)", runs, () => {
+    fs.appendFileSync(file, JSON.stringify({ id: crypto.randomUUID(), thread_name: "bench", updated_at: new Date().toISOString() }) + "\n")
+    return incremental.runPromise(Effect.flatMap(IndexReader, (r) => r.findNamesByIds(meta.lateIds25)))
+  })
+  fs.renameSync(probe, file)
+  await incremental.dispose()
+
+  clearInterval(sampler)
+  await runtime.dispose()
+  progress("done\n")
+
+  const table = render(rows)
+  const memory = `peak RSS above baseline during the run: ${((peakRss - baselineRss) / 1048576).toFixed(0)} MiB (all subjects in this process)`
+  console.log(`\nsession-index bench: ${(size / 1048576).toFixed(0)} MiB, ${meta.lines} lines, seed ${args.seed}, ${args.workers} workers, ${os.cpus().length} cores, node ${process.version}`)
+  console.log(table)
+  console.log(memory)
+  const results = path.join(benchDir, "results")
+  fs.mkdirSync(results, { recursive: true })
+  const out = path.join(results, `${new Date().toISOString().replace(/[:.]/g, "-")}-${args.sizeLabel}.json`)
+  fs.writeFileSync(
+    out,
+    JSON.stringify({ args, sizeBytes: size, lines: meta.lines, node: process.version, cores: os.cpus().length, peakRssAboveBaseline: peakRss - baselineRss, rows }, null, 2)
+  )
+  console.log(`results: ${path.relative(process.cwd(), out)}`)
+}
+
+const render = (rows: ReadonlyArray<Row>): string => {
+  const ms = (t: Timing | undefined) => (t === undefined ? "-" : t.median < 10 ? t.median.toFixed(2) : t.median.toFixed(0))
+  const lines = [["scenario", "subject", "median ms", "min", "max", "vs session-index", "answer"]]
+  for (const row of rows) {
+    const ours = rows.find((r) => r.scenario === row.scenario && r.subject.startsWith("session-index"))?.timing
+    const ratio =
+      row.timing === undefined
+        ? (row.note ?? "")
+        : row.subject.startsWith("session-index") || ours === undefined
+          ? ""
+          : `${(row.timing.median / ours.median).toFixed(1)}x slower`
+    lines.push([row.scenario, row.subject, ms(row.timing), ms(row.timing && { ...row.timing, median: row.timing.min }), ms(row.timing && { ...row.timing, median: row.timing.max }), ratio, row.answer ?? ""])
+  }
+  const widths = lines[0]!.map((_, col) => Math.max(...lines.map((l) => l[col]!.length)))
+  return lines.map((l) => l.map((cell, col) => cell.padEnd(widths[col]!)).join("  ").trimEnd()).join("\n")
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exitCode = 1
+})
+
