@@ -103,7 +103,8 @@ export const generateIndex = (options: GenerateOptions): Promise<GeneratedIndex>
     let badLines = 0
     let pending: Array<string> = []
     let pendingBytes = 0
-    const midStride = Math.max(1, Math.floor(options.sizeBytes / 150 / 1000))
+    // About 0.7 new threads per ~130-byte line: a stride over them spreads 1000 ids over the file.
+    const midStride = Math.max(1, Math.floor((options.sizeBytes / 140) * 0.69 / 1000))
     const midIds: Array<string> = []
 
     const badLine = (id: string): string => {
@@ -134,7 +135,7 @@ export const generateIndex = (options: GenerateOptions): Promise<GeneratedIndex>
         id = uuid7()
         ids.push(id)
         if (earlyId === undefined && bytes < earlyLimit && ids.length === 5) earlyId = id
-        if (lines % midStride === 0 && midIds.length < 1000) midIds.push(id)
+        if (ids.length % midStride === 0 && midIds.length < 1000) midIds.push(id)
       }
       const threadName = random() < 0.005 ? "  " : name()
       if (threadName.trim() !== "") {

@@ -3,9 +3,11 @@
  *
  * @internal
  */
-import { WorkerRunner } from "@effect/platform"
-import { NodeRuntime, NodeWorkerRunner } from "@effect/platform-node"
-import { Layer } from "effect"
+// Deep imports: a package root would load every module (HTTP, undici, ...) into each worker.
+import * as WorkerRunner from "@effect/platform/WorkerRunner"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeWorkerRunner from "@effect/platform-node/NodeWorkerRunner"
+import * as Layer from "effect/Layer"
 import { handlers } from "./handlers.js"
 import { ScanRequest } from "./protocol.js"
 

@@ -3,7 +3,7 @@
  *
  * @internal
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import { IndexIoError } from "../../Errors.js"
 import { currentNames, threadsNamed, toNamedThread } from "../scan/programs.js"
