@@ -19,7 +19,7 @@ import { layerWith } from "../dist/NodeSessionIndex.js"
 import { codexFindIdByName, codexFindNameById, codexFindNamesByIds } from "./baselines/codex.js"
 import { readlineFindNamesByIds } from "./baselines/readline.js"
 import { rgAvailable, ripgrepFindNamesByIds } from "./baselines/ripgrep.js"
-import { generateIndex, type GeneratedIndex, parseSize } from "./generate.js"
+import { generateIndex, type GeneratedIndex, parseSize } from "../dist/cli/generate.js"
 
 interface Args {
   readonly sizeBytes: number

@@ -3,7 +3,8 @@
  *
  * @since 0.1.0
  */
-import { FileSystem, Path } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import { Chunk, Context, Effect, Layer, Option, Request, RequestResolver, type Scope, Stream } from "effect"
 import type { IndexIoError, InvalidThreadId } from "./Errors.js"
 import { IndexConfig } from "./internal/config.js"

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { FileSystem } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { Clock, Context, Effect, Layer } from "effect"
 import { IndexIoError, type InvalidEntry, type InvalidThreadId, type InvalidThreadName } from "./Errors.js"
 import { IndexConfig } from "./internal/config.js"

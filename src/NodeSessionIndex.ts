@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { NodeContext } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect, Layer } from "effect"
 import { IndexConfig, type LayerOptions, layerConfig, type TuningOptions } from "./internal/config.js"
 import * as Scanner from "./internal/scanner.js"

@@ -6,7 +6,8 @@
  *
  * @internal
  */
-import { FileSystem, Path } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import { Duration, Effect, Option, Stream } from "effect"
 import type { IndexIoError } from "../Errors.js"
 import { ioError, isNotFound } from "./ioError.js"

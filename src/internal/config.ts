@@ -3,7 +3,7 @@
  *
  * @internal
  */
-import { Path } from "@effect/platform"
+import * as Path from "@effect/platform/Path"
 import { Config, Context, Effect, Layer } from "effect"
 import * as os from "node:os"
 import { defaultScanOptions, type ReverseScanOptions } from "./scan/reverseReader.js"

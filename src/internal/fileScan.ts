@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { FileSystem } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { Effect, Option, type Scope } from "effect"
 import * as NodeFs from "node:fs"
 import { IndexIoError } from "../Errors.js"

@@ -4,7 +4,8 @@
  *
  * @internal
  */
-import { FileSystem, Path } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import { Effect, Option } from "effect"
 import type { IndexIoError } from "../Errors.js"
 import { ioError, isNotFound } from "./ioError.js"

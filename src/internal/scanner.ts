@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { FileSystem } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { Context, Effect, Layer, Option } from "effect"
 import type { IndexIoError } from "../Errors.js"
 import { IndexConfig } from "./config.js"

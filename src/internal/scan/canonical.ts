@@ -6,9 +6,9 @@
  * @internal
  */
 
-/** `{"id` and `":` read little-endian, then the `"` that opens the id. */
-const PREFIX_4 = 0x6469227b
-const PREFIX_2 = 0x3a22
+/** `{"id` and `d":"` read little-endian: two overlapping loads cover `{"id":"`. */
+const PREFIX_HEAD = 0x6469227b
+const PREFIX_TAIL = 0x223a2264
 export const ID_OFFSET = 7
 export const ID_LENGTH = 36
 /** `","thread_name":"` follows the id's closing quote in canonical lines. */
@@ -25,9 +25,8 @@ export const viewOf = (buf: Uint8Array): DataView => new DataView(buf.buffer, bu
  */
 export const hasIdPrefix = (view: DataView, s: number, e: number): boolean =>
   e - s > ID_OFFSET + ID_LENGTH &&
-  view.getUint32(s, true) === PREFIX_4 &&
-  view.getUint16(s + 4, true) === PREFIX_2 &&
-  view.getUint8(s + 6) === 0x22 &&
+  view.getUint32(s, true) === PREFIX_HEAD &&
+  view.getUint32(s + 3, true) === PREFIX_TAIL &&
   view.getUint8(s + ID_OFFSET + ID_LENGTH) === 0x22
 
 /** True when the canonical `thread_name` key follows the id (only checked after `hasIdPrefix`). */

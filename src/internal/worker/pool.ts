@@ -6,8 +6,8 @@
  *
  * @internal
  */
-import { Worker } from "@effect/platform"
-import { NodeWorker } from "@effect/platform-node"
+import * as Worker from "@effect/platform/Worker"
+import * as NodeWorker from "@effect/platform-node/NodeWorker"
 import { Deferred, Effect, Layer, Option, Scope, SynchronizedRef } from "effect"
 import * as WT from "node:worker_threads"
 import { IndexIoError } from "../../Errors.js"

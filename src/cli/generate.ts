@@ -1,5 +1,5 @@
 /**
- * A deterministic generator of realistic `session_index.jsonl` files: UUIDv7 ids in time
+ * `session-index gen` and the bench: a deterministic generator of realistic `session_index.jsonl` files: UUIDv7 ids in time
  * order, renames (recent threads more likely), unicode and escaped names, blank-name entries,
  * a sprinkle of bad and non-canonical lines. Same size and seed, same bytes.
  */
@@ -106,6 +106,7 @@ export const generateIndex = (options: GenerateOptions): Promise<GeneratedIndex>
     // About 0.7 new threads per ~130-byte line: a stride over them spreads 1000 ids over the file.
     const midStride = Math.max(1, Math.floor((options.sizeBytes / 140) * 0.69 / 1000))
     const midIds: Array<string> = []
+    let reported = 0
 
     const badLine = (id: string): string => {
       switch (int(6)) {
@@ -160,7 +161,10 @@ export const generateIndex = (options: GenerateOptions): Promise<GeneratedIndex>
           ok = out.write(pending.join(""))
           pending = []
           pendingBytes = 0
-          options.onProgress?.(bytes)
+          if (bytes - reported >= options.sizeBytes / 100) {
+            reported = bytes
+            options.onProgress?.(bytes)
+          }
         }
       }
       if (bytes < options.sizeBytes) return void out.once("drain", write)
