@@ -65,3 +65,34 @@ export class InvalidEntry extends Schema.TaggedError<InvalidEntry>()("InvalidEnt
     return `invalid session index entry: ${this.reason}`
   }
 }
+
+/**
+ * Another writer held Codex's lock (`session_index.jsonl.lock`) longer than the bounded wait.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class IndexLockTimeout extends Schema.TaggedError<IndexLockTimeout>()("IndexLockTimeout", {
+  path: Schema.String,
+  waitedMs: Schema.Number
+}) {
+  override get message(): string {
+    return `timed out after ${this.waitedMs} ms waiting for the lock ${this.path}`
+  }
+}
+
+/**
+ * The writer lock cannot be taken here (no native binding, or the file system refuses
+ * `flock`), so a rewrite that could lose concurrent appends is refused.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class IndexLockUnavailable extends Schema.TaggedError<IndexLockUnavailable>()("IndexLockUnavailable", {
+  path: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `cannot lock ${this.path} (${this.reason}): refusing to rewrite the index without it`
+  }
+}

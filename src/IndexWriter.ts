@@ -1,14 +1,25 @@
 /**
- * Appends to `session_index.jsonl` the way Codex does: one `write` of a whole line on an
- * `O_APPEND` descriptor, so concurrent appenders never interleave bytes.
+ * Writes `session_index.jsonl` the way Codex does: each append is one `write` of a whole line
+ * on an `O_APPEND` descriptor, so concurrent appenders never interleave bytes, and every write
+ * holds Codex's lock (`session_index.jsonl.lock`). Rewrites (`removeThread`, `compact`) are
+ * atomic and keep lines appended while they run.
  *
  * @since 0.1.0
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import { Clock, Context, Effect, Layer } from "effect"
-import { IndexIoError, type InvalidEntry, type InvalidThreadId, type InvalidThreadName } from "./Errors.js"
+import {
+  IndexIoError,
+  type IndexLockTimeout,
+  type IndexLockUnavailable,
+  type InvalidEntry,
+  type InvalidThreadId,
+  type InvalidThreadName
+} from "./Errors.js"
 import { IndexConfig } from "./internal/config.js"
 import { ioError } from "./internal/ioError.js"
+import { makeWriterLock } from "./internal/lock.js"
+import { compactPlan, removeThreadPlan, rewrite, type RewritePlan, type RewriteStats } from "./internal/rewrite.js"
 import {
   decodeEntry,
   decodeThreadId,
@@ -30,12 +41,29 @@ export interface IndexWriterShape {
   readonly appendThreadName: (
     id: ThreadId | string,
     name: string
-  ) => Effect.Effect<void, IndexIoError | InvalidThreadId | InvalidThreadName>
+  ) => Effect.Effect<void, IndexIoError | InvalidThreadId | InvalidThreadName | IndexLockTimeout>
   /** Validates and appends one entry as one complete line. */
   readonly appendEntry: (
     entry: SessionIndexEntry | { readonly id: string; readonly thread_name: string; readonly updated_at: string }
-  ) => Effect.Effect<void, IndexIoError | InvalidEntry>
+  ) => Effect.Effect<void, IndexIoError | InvalidEntry | IndexLockTimeout>
+  /** Drops every line of the thread (as Codex does when a thread is deleted); the number removed. */
+  readonly removeThread: (
+    id: ThreadId | string
+  ) => Effect.Effect<number, IndexIoError | InvalidThreadId | IndexLockTimeout | IndexLockUnavailable>
+  /**
+   * Keeps only each thread's last named line, in file order: every lookup answers as before.
+   * With `dryRun`, only reports what it would do.
+   */
+  readonly compact: (options?: {
+    readonly dryRun?: boolean
+  }) => Effect.Effect<CompactStats, IndexIoError | IndexLockTimeout | IndexLockUnavailable>
 }
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type CompactStats = RewriteStats
 
 /**
  * @since 0.1.0
@@ -54,8 +82,10 @@ export const make: Effect.Effect<IndexWriterShape, never, IndexConfig | FileSyst
     const config = yield* IndexConfig
     const fs = yield* FileSystem.FileSystem
     const path = config.indexPath
-    // In-process appends go one at a time: cheap, and no two fibers both "repair" a torn tail.
+    // In-process writes go one at a time (the flock excludes other processes): cheap, and no
+    // two fibers both "repair" a torn tail.
     const serial = yield* Effect.makeSemaphore(1)
+    const lock = yield* makeWriterLock(config.codexHome, config.lockPath, config.lockTimeoutMs)
     const encoder = new TextEncoder()
 
     const appendLine = (line: string) =>
@@ -76,7 +106,7 @@ export const make: Effect.Effect<IndexWriterShape, never, IndexConfig | FileSyst
             return yield* new IndexIoError({ op: "append", path, reason: `short write (${written} of ${bytes.length} bytes)` })
           }
         })
-      ).pipe(serial.withPermits(1))
+      ).pipe(lock.forAppend, serial.withPermits(1))
 
     const lastByte = (file: FileSystem.File, size: number) =>
       Effect.gen(function* () {
@@ -101,7 +131,27 @@ export const make: Effect.Effect<IndexWriterShape, never, IndexConfig | FileSyst
       yield* appendLine(encodeLine(entry))
     })
 
-    return IndexWriter.of({ path, appendThreadName, appendEntry })
+    const runRewrite = (plan: RewritePlan, dryRun: boolean) =>
+      lock
+        .forRewrite(
+          Effect.tryPromise({
+            try: () => rewrite(plan, { indexPath: path, maxLineBytes: config.scan.maxLineBytes, dryRun }),
+            catch: ioError("rewrite", path)
+          })
+        )
+        .pipe(serial.withPermits(1))
+
+    const removeThread = Effect.fn("IndexWriter.removeThread")(function* (id: ThreadId | string) {
+      const threadId = yield* decodeThreadId(id)
+      const stats = yield* runRewrite(removeThreadPlan(threadId, config.scan.maxLineBytes), false)
+      return stats.linesBefore - stats.linesAfter
+    })
+
+    const compact = Effect.fn("IndexWriter.compact")(function* (options?: { readonly dryRun?: boolean }) {
+      return yield* runRewrite(compactPlan(config.scan.maxLineBytes), options?.dryRun === true)
+    })
+
+    return IndexWriter.of({ path, appendThreadName, appendEntry, removeThread, compact })
   }
 )
 

@@ -3,8 +3,15 @@
  *
  * @since 0.1.0
  */
-export { IndexIoError, InvalidEntry, InvalidThreadId, InvalidThreadName } from "./Errors.js"
+export {
+  IndexIoError,
+  IndexLockTimeout,
+  IndexLockUnavailable,
+  InvalidEntry,
+  InvalidThreadId,
+  InvalidThreadName
+} from "./Errors.js"
 export { IndexReader, type IndexReaderShape } from "./IndexReader.js"
-export { IndexWriter, type IndexWriterShape } from "./IndexWriter.js"
+export { type CompactStats, IndexWriter, type IndexWriterShape } from "./IndexWriter.js"
 export * as NodeSessionIndex from "./NodeSessionIndex.js"
 export { encodeLine, SessionIndexEntry, ThreadId, ThreadName } from "./Schema.js"

@@ -25,6 +25,8 @@ export interface TuningOptions extends LayerOptions {
   readonly tailBytes?: number | undefined
   /** Smallest byte range handed to one worker. */
   readonly minRangeBytes?: number | undefined
+  /** Bounded wait for Codex's writer lock. Default 10 s. */
+  readonly lockTimeoutMs?: number | undefined
   /** Remember answers between lookups (off to benchmark raw scans). Default on. */
   readonly incremental?: boolean | undefined
 }
@@ -38,6 +40,7 @@ export interface IndexSettings {
   readonly tailBytes: number
   readonly minRangeBytes: number
   readonly incremental: boolean
+  readonly lockTimeoutMs: number
   readonly scan: ReverseScanOptions
 }
 
@@ -70,6 +73,7 @@ export const layerConfig = (options: TuningOptions = {}): Layer.Layer<IndexConfi
         tailBytes: options.tailBytes ?? 1024 * 1024,
         minRangeBytes: options.minRangeBytes ?? 1024 * 1024,
         incremental: options.incremental ?? true,
+        lockTimeoutMs: options.lockTimeoutMs ?? 10_000,
         scan: { ...defaultScanOptions, maxLineBytes: options.maxLineBytes ?? defaultScanOptions.maxLineBytes }
       }
     })
