@@ -240,9 +240,34 @@ const gen = Command.make(
   )
 )
 
+const compact = Command.make(
+  "compact",
+  { codexHome, json, dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Only report what it would do")) },
+  ({ codexHome, dryRun, json }) =>
+    Effect.gen(function* () {
+      const writer = yield* IndexWriter
+      const result = yield* writer.compact({ dryRun })
+      if (json) return yield* printJson({ dryRun, ...result })
+      const saved = result.bytesBefore - result.bytesAfter
+      yield* Console.log(
+        table([
+          ["lines", `${result.linesBefore} -> ${result.linesAfter}`],
+          ["bytes", `${result.bytesBefore} -> ${result.bytesAfter} (${saved} saved${dryRun ? ", dry run: nothing written" : ""})`]
+        ])
+      )
+    }).pipe(Effect.provide(layerFor(codexHome)))
+).pipe(
+  Command.withDescription(
+    withExamples(
+      "Rewrites the index keeping only each thread's last named line (every lookup answers as before), atomically and under Codex's lock.",
+      ["session-index compact --dry-run", "session-index compact"]
+    )
+  )
+)
+
 const root = Command.make("session-index").pipe(
   Command.withDescription("Read and write Codex CLI's session_index.jsonl, fast."),
-  Command.withSubcommands([name, id, names, pathCommand, rename, list, stats, gen])
+  Command.withSubcommands([name, id, names, pathCommand, rename, list, compact, stats, gen])
 )
 
 const cli = Command.run(root, { name: "session-index", version })

@@ -112,6 +112,20 @@ describe("session-index CLI", () => {
     expect(result.stderr).toContain(path.join(dir, "session_index.jsonl"))
   })
 
+  it("compact: dry run reports, then rewrites keeping every answer", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "si-cli-"))
+    fs.copyFileSync(path.join(home, "session_index.jsonl"), path.join(dir, "session_index.jsonl"))
+    const before = fs.readFileSync(path.join(dir, "session_index.jsonl"), "utf8")
+    const dry = JSON.parse(run(["compact", "--codex-home", dir, "--dry-run", "--json"]).stdout)
+    expect(dry).toMatchObject({ dryRun: true, linesBefore: 5, linesAfter: 2 })
+    expect(fs.readFileSync(path.join(dir, "session_index.jsonl"), "utf8")).toBe(before)
+    const done = run(["compact", "--codex-home", dir])
+    expect(done.status).toBe(0)
+    expect(done.stdout).toMatch(/lines\s+5 -> 2/)
+    expect(fs.readFileSync(path.join(dir, "session_index.jsonl"), "utf8")).toBe(line(B, "beta") + line(A, "alpha"))
+    expect(run(["names", "--codex-home", dir, A, B]).stdout).toBe(`${A}\talpha\n${B}\tbeta\n`)
+  })
+
   it("stats and gen", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "si-cli-"))
     const file = path.join(dir, "session_index.jsonl")
@@ -134,7 +148,7 @@ describe("session-index CLI", () => {
   })
 
   it("--help on every command, with examples, and --version", () => {
-    for (const command of ["name", "id", "names", "path", "rename", "list", "stats", "gen"]) {
+    for (const command of ["name", "id", "names", "path", "rename", "list", "compact", "stats", "gen"]) {
       const help = run([command, "--help"])
       expect(help.status).toBe(0)
       expect(help.stdout).toContain("Examples")

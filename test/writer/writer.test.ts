@@ -204,9 +204,19 @@ describe("concurrent and crashing writers", () => {
       for (let round = 0; round < 5; round++) {
         const child = fork(appender, [dir, `round${round}`, "100000"], { stdio: "ignore" })
         let count = 0
-        child.on("message", () => count++)
-        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 300 + round * 50)))
-        child.kill("SIGKILL")
+        // Killed mid-loop: after a few dozen appends, whatever the machine's speed.
+        const killAfter = 10 + round * 37
+        yield* Effect.promise(
+          () =>
+            new Promise<void>((resolve) =>
+              child.on("message", () => {
+                if (++count === killAfter) {
+                  child.kill("SIGKILL")
+                  resolve()
+                }
+              })
+            )
+        )
         yield* Effect.promise(() => exited(child))
         // Every append the child acknowledged finished its write before the kill.
         for (let i = 0; i < count; i++) acknowledged.push(`round${round} ${i}`)
