@@ -61,10 +61,28 @@ export const step = <A>(
     catch: ioError("scan", pinned.path)
   })
 
+/** Bytes scanned in-process between turns of the event loop: a few milliseconds of work. */
+const BYTES_BETWEEN_TURNS = 16 * 1024 * 1024
+
+/** Lets timers and I/O callbacks run: an in-process scan must not freeze the main thread. */
+const eventLoopTurn = Effect.async<void>((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
+
 export const runProgram = <A>(pinned: PinnedFile, program: ScanProgram<A>): Effect.Effect<A, IndexIoError> =>
   Effect.gen(function* () {
     let next = yield* step(pinned, program)
-    while (!next.done) next = yield* step(pinned, program, yield* readInto(pinned, next.value))
+    let sinceTurn = 0
+    while (!next.done) {
+      const bytesRead = yield* readInto(pinned, next.value)
+      sinceTurn += bytesRead
+      if (sinceTurn >= BYTES_BETWEEN_TURNS) {
+        sinceTurn = 0
+        yield* eventLoopTurn
+      }
+      next = yield* step(pinned, program, bytesRead)
+    }
     return next.value
   })
 
