@@ -18,6 +18,7 @@ import { IndexReader } from "session-index"
 import { layerWith } from "../dist/NodeSessionIndex.js"
 import { codexFindIdByName, codexFindNameById, codexFindNamesByIds } from "./baselines/codex.js"
 import { readlineFindNamesByIds } from "./baselines/readline.js"
+import { makeFloor } from "./floor.js"
 import { rgAvailable, ripgrepFindNamesByIds } from "./baselines/ripgrep.js"
 import { generateIndex, type GeneratedIndex, parseSize } from "../dist/cli/generate.js"
 
@@ -82,6 +83,7 @@ const time = async (runs: number, run: () => Promise<unknown>): Promise<{ timing
 }
 
 const summarize = (answer: unknown): string => {
+  if (typeof answer === "number") return `${answer} lines`
   if (answer instanceof Map) return `${answer.size} found`
   if (Option.isOption(answer)) return Option.isSome(answer) ? `found ${String(answer.value).slice(0, 24)}` : "none"
   if (answer === undefined || answer === null) return "none"
@@ -190,6 +192,10 @@ const main = async () => {
 
   const missing = meta.missingIds
   await add("missing id", "session-index", runs, () => lib((r) => r.findNameById(randomIds(1)[0]!)))
+  const floor = makeFloor(args.workers)
+  await floor.scan(file, size)
+  await add("missing id", `floor: ${args.workers} threads walking newlines`, runs, () => floor.scan(file, size))
+  await floor.close()
   await add("missing id", "Codex reverse scan (port)", slowRuns, () => codexFindNameById(file, missing[0]!))
   await add("missing id", "readline + JSON.parse", slowRuns, () => readlineFindNamesByIds(file, [missing[0]!]))
   if (rg) await add("missing id", "ripgrep rg -F -f", slowRuns, () => ripgrepFindNamesByIds(file, [missing[0]!]))
@@ -259,12 +265,15 @@ const render = (rows: ReadonlyArray<Row>): string => {
   const lines = [["scenario", "subject", "median ms", "min", "max", "vs session-index", "answer"]]
   for (const row of rows) {
     const ours = rows.find((r) => r.scenario === row.scenario && r.subject.startsWith("session-index"))?.timing
+    const factor = row.timing !== undefined && ours !== undefined ? row.timing.median / ours.median : 1
     const ratio =
       row.timing === undefined
         ? (row.note ?? "")
         : row.subject.startsWith("session-index") || ours === undefined
           ? ""
-          : `${(row.timing.median / ours.median).toFixed(1)}x slower`
+          : factor >= 1
+            ? `${factor.toFixed(1)}x slower`
+            : `${(1 / factor).toFixed(1)}x faster`
     lines.push([row.scenario, row.subject, ms(row.timing), ms(row.timing && { ...row.timing, median: row.timing.min }), ms(row.timing && { ...row.timing, median: row.timing.max }), ratio, row.answer ?? ""])
   }
   const widths = lines[0]!.map((_, col) => Math.max(...lines.map((l) => l[col]!.length)))
