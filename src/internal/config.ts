@@ -60,7 +60,7 @@ export const codexHomeConfig: Config.Config<string> = Config.string("CODEX_HOME"
  * so in-process wins up to ~200 MiB (128 MiB: 28 ms in-process vs 36 ms pooled) and the pool
  * from ~256 MiB (512 MiB: 103 vs 84 ms).
  */
-export const DEFAULT_PARALLEL_THRESHOLD = 256 * 1024 * 1024
+const DEFAULT_PARALLEL_THRESHOLD = 256 * 1024 * 1024
 
 export const layerConfig = (options: TuningOptions = {}): Layer.Layer<IndexConfig, never, Path.Path> =>
   Layer.effect(

@@ -10,7 +10,7 @@
 const PREFIX_HEAD = 0x6469227b
 const PREFIX_TAIL = 0x223a2264
 export const ID_OFFSET = 7
-export const ID_LENGTH = 36
+const ID_LENGTH = 36
 /** `","thread_name":"` follows the id's closing quote in canonical lines. */
 const NAME_KEY = Buffer.from(`","thread_name":"`, "latin1")
 export const NAME_OFFSET = ID_OFFSET + ID_LENGTH + NAME_KEY.length
@@ -50,8 +50,6 @@ export const idFilterKey = (view: DataView, at: number): number =>
 
 /** The id at `at` as a lowercase string, for exact comparison after a filter hit. */
 export const idText = (buf: Buffer, at: number): string => buf.toString("latin1", at, at + ID_LENGTH).toLowerCase()
-
-export const idBytes = (id: string): Buffer => Buffer.from(id, "latin1")
 
 /** Lines with no byte other than JSON whitespace (and the `\r` of CRLF) are blank. */
 export const isBlankLine = (buf: Uint8Array, s: number, e: number): boolean => {
