@@ -189,7 +189,7 @@ const main = async () => {
       await fresh.dispose()
     }
   })
-  rows.push({ scenario: "missing id, cold pool", subject: "session-index", timing: cold.timing, answer: summarize(cold.last) })
+  rows.push({ scenario: "missing id, fresh layer", subject: "session-index", timing: cold.timing, answer: summarize(cold.last) })
   await lib((r) => r.findNamesByIds(randomIds(1)))
 
   const missing = meta.missingIds
