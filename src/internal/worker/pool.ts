@@ -1,8 +1,9 @@
 /**
- * The pooled `Scanner`: large files are split into line-aligned byte ranges scanned in worker
- * threads, newest range first, and the lookup returns as soon as the newest ranges answer
- * every id (the rest are interrupted). The newest MiB is scanned in-process first, because
- * most names people look up were set recently and a worker round trip would cost more.
+ * The pooled `RangeScanner`: a large range is split into byte ranges (each worker aligns its
+ * own to line starts) scanned in worker threads, newest first, and the lookup returns as soon
+ * as the newest finished ranges answer every id (the rest are interrupted). The newest MiB is
+ * scanned in-process first: most names people look up were set recently, and a worker round
+ * trip would cost more. Ranges under the crossover size stay in-process altogether.
  *
  * @internal
  */
