@@ -35,7 +35,9 @@ export type SpawnWorker = (id: number) => WT.Worker
 export const defaultSpawn: SpawnWorker = () => new WT.Worker(workerEntryUrl())
 
 const WORKER_READY_TIMEOUT = "10 seconds"
-const MAX_RANGE_BYTES = 64 * 1024 * 1024
+// Each range costs a worker round trip (~0.8 ms); at 1 GiB, 128 MiB ranges measured 142 ms
+// for a full scan against 160 ms with 64 MiB ones, and still stop within ~30 ms of an answer.
+const MAX_RANGE_BYTES = 128 * 1024 * 1024
 
 /**
  * Workers start on first use (the pool itself too: the platform's pool starts one worker
