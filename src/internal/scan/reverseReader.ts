@@ -21,7 +21,9 @@ export type ScanProgram<A> = Generator<ReadRequest, A, number>
 /**
  * Receives `buf[blockStart, blockEnd)`: whole lines, the first starting at `blockStart`;
  * `blockEnd` is either the end of the scanned range or just past a `\n`. `fileOffset` is the
- * file position of `buf[0]`. Returns `true` to stop the scan.
+ * file position of `buf[0]`. Returns `true` to stop the scan. Each query walks its block's
+ * lines itself, newest first: a shared per-line callback would be a megamorphic call in the
+ * hottest loop, so the few lines of that walk are repeated in each query on purpose.
  */
 export type BlockVisitor = (buf: Buffer, blockStart: number, blockEnd: number, fileOffset: number) => boolean
 
