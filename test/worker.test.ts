@@ -76,6 +76,24 @@ describe("worker pool scans", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.live("a program that used the pool exits promptly once its layer is released", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "si-exit-"))
+    const lines = Array.from({ length: 20000 }, () => JSON.stringify({ id: crypto.randomUUID(), thread_name: "n", updated_at: "t" }))
+    fs.writeFileSync(path.join(dir, "session_index.jsonl"), lines.join("\n") + "\n")
+    return Effect.promise(async () => {
+      const { spawnSync } = await import("node:child_process")
+      const started = Date.now()
+      const child = spawnSync(process.execPath, [path.resolve(__dirname, "fixtures/poolLookup.mjs"), dir], {
+        encoding: "utf8",
+        timeout: 20_000
+      })
+      expect(child.stdout.trim()).toBe("found 0")
+      expect(child.status).toBe(0)
+      // Workers idle for 30 s before the pool reaps them: exiting well before shows the layer stopped them.
+      expect(Date.now() - started).toBeLessThan(10_000)
+    })
+  })
+
   it.live("runs the compiled worker from dist/", () =>
     Effect.sync(() => expect(fs.existsSync(workerEntryUrl())).toBe(true))
   )

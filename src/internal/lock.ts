@@ -13,11 +13,11 @@ import * as fs from "node:fs"
 import { IndexLockTimeout, IndexLockUnavailable, type IndexIoError } from "../Errors.js"
 import { ioError } from "./ioError.js"
 
-interface FlockBinding {
+export interface FlockBinding {
   readonly flockSync: (fd: number, flags: "ex" | "exnb" | "un") => void
 }
 
-const loadBinding = (): Option.Option<FlockBinding> => {
+export const loadBinding = (): Option.Option<FlockBinding> => {
   try {
     return Option.some(createRequire(import.meta.url)("fs-ext") as FlockBinding)
   } catch {
@@ -39,9 +39,13 @@ export interface WriterLock {
   ) => Effect.Effect<A, E | IndexLockTimeout | IndexLockUnavailable | IndexIoError, R>
 }
 
-export const makeWriterLock = (codexHome: string, lockPath: string, timeoutMs: number): Effect.Effect<WriterLock> =>
+export const makeWriterLock = (
+  codexHome: string,
+  lockPath: string,
+  timeoutMs: number,
+  binding: Option.Option<FlockBinding> = loadBinding()
+): Effect.Effect<WriterLock> =>
   Effect.gen(function* () {
-    const binding = loadBinding()
     let warned = false
     const unavailable = (reason: string) =>
       Effect.suspend(() => {
