@@ -61,7 +61,25 @@ it.live("answers after appends, truncations and replacements equal a fresh scan"
         const got = await longLived.runPromise(Effect.flatMap(IndexReader, (r) => r.findNamesByIds(ids)))
         expect(new Map([...got].sort())).toEqual(new Map([...(await fresh(ids))].sort()))
       }),
-      { numRuns: 150 }
+      { numRuns: 150, ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED), path: process.env.FC_PATH } : {}) }
     )
   )
 )
+
+it.live("a file rewritten in place with the same first line and more bytes is a new history", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "si-incr-"))
+  const file = path.join(dir, "session_index.jsonl")
+  const [a, b, c] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()]
+  const line = (id: string, name: string) => JSON.stringify({ id, thread_name: name, updated_at: "t" }) + "\n"
+  return Effect.gen(function* () {
+    const reader = yield* IndexReader
+    const head = line(a, "x").repeat(4) // longer than the bytes compared at the start
+    fs.writeFileSync(file, head + line(b, "y"))
+    expect([...(yield* reader.findNamesByIds([a, b]))].sort()).toEqual([[a, "x"], [b, "y"]].sort())
+    const inode = fs.statSync(file).ino
+    // Same inode (as a reused one would be), same first line, larger: but not the same file.
+    fs.writeFileSync(file, head + line(c, "zzzzzzzzzzzzzzzzzzzzzz") + line(c, "w"))
+    expect(fs.statSync(file).ino).toBe(inode)
+    expect([...(yield* reader.findNamesByIds([a, b]))]).toEqual([[a, "x"]])
+  }).pipe(Effect.provide(layerWith({ codexHome: dir, workers: 0 })))
+})

@@ -1,8 +1,10 @@
 /**
  * What a reader has already learned from the index: for each id it answered, its current name
  * (or that it had none) among the first `upTo` bytes. When the file has only grown, a lookup
- * scans just the bytes past `upTo`; a file that shrank, changed inode or changed its first
- * bytes is a different history, and everything known is dropped.
+ * scans just the bytes past `upTo`; a file that shrank, changed inode, or changed its first
+ * bytes or the last bytes it had when answers were remembered is a different history (inode
+ * numbers are reused, so a replaced file can carry the old one's), and everything known is
+ * dropped.
  *
  * @internal
  */
@@ -10,11 +12,11 @@ import type { NamedThread } from "./scan/programs.js"
 
 export interface FileIdentity {
   readonly ino: number | undefined
-  /** The file's first bytes (up to `HEAD_BYTES`). */
+  /** The file's first bytes (up to `EDGE_BYTES`). */
   readonly head: Uint8Array
 }
 
-export const HEAD_BYTES = 256
+export const EDGE_BYTES = 256
 /** Bounded memory: past this many ids the cache starts over. */
 const MAX_KNOWN = 100_000
 
@@ -27,14 +29,26 @@ export class KnownNames {
   private identity: FileIdentity | undefined
   private readonly known = new Map<string, Known>()
   private highWater = 0
+  /** The bytes just before `highWater` when it was reached. */
+  private edge: Uint8Array = new Uint8Array()
 
-  /** Drops everything unless `file` is the same history, possibly grown. */
-  revalidate(file: FileIdentity, size: number): void {
+  /** Where the bytes `revalidate` needs to see again start, and how many. */
+  get edgeRange(): { readonly position: number; readonly length: number } {
+    return { position: this.highWater - this.edge.length, length: this.edge.length }
+  }
+
+  /**
+   * Drops everything unless `file` is the same history, possibly grown: `edgeNow` are the
+   * file's current bytes at `edgeRange`.
+   */
+  revalidate(file: FileIdentity, size: number, edgeNow: Uint8Array): void {
     if (this.identity === undefined) return
     const same =
       this.identity.ino === file.ino &&
       size >= this.highWater &&
-      sameHead(this.identity.head, file.head)
+      isPrefix(this.identity.head, file.head) &&
+      edgeNow.length === this.edge.length &&
+      isPrefix(this.edge, edgeNow)
     if (!same) this.clear()
   }
 
@@ -58,13 +72,25 @@ export class KnownNames {
     return this.known.get(id)?.thread
   }
 
-  /** Records answers that hold for the whole file of `size` bytes (which ends with `\n`). */
-  remember(file: FileIdentity, size: number, ids: ReadonlyArray<string>, answers: ReadonlyMap<string, NamedThread>): void {
+  /**
+   * Records answers that hold for the whole file of `size` bytes (which ends with `\n`);
+   * `edge` are its last bytes (up to `EDGE_BYTES`).
+   */
+  remember(
+    file: FileIdentity,
+    size: number,
+    edge: Uint8Array,
+    ids: ReadonlyArray<string>,
+    answers: ReadonlyMap<string, NamedThread>
+  ): void {
     if (this.identity === undefined || this.known.size + ids.length > MAX_KNOWN) {
       this.clear()
       this.identity = file
     }
-    this.highWater = Math.max(this.highWater, size)
+    if (size >= this.highWater) {
+      this.highWater = size
+      this.edge = edge
+    }
     for (const id of ids) this.known.set(id, { thread: answers.get(id), upTo: size })
   }
 
@@ -72,11 +98,12 @@ export class KnownNames {
     this.identity = undefined
     this.known.clear()
     this.highWater = 0
+    this.edge = new Uint8Array()
   }
 }
 
-const sameHead = (cached: Uint8Array, now: Uint8Array): boolean => {
-  // The cached head may be shorter (the file was small then); it must still be a prefix.
+/** The cached bytes may be fewer (the file was small then); they must still be a prefix. */
+const isPrefix = (cached: Uint8Array, now: Uint8Array): boolean => {
   if (now.length < cached.length) return false
   for (let i = 0; i < cached.length; i++) if (cached[i] !== now[i]) return false
   return true

@@ -11,7 +11,7 @@ import { Context, Effect, Layer, Option } from "effect"
 import type { IndexIoError } from "../Errors.js"
 import { IndexConfig } from "./config.js"
 import { openPinned, type PinnedFile, readInto, runProgram } from "./fileScan.js"
-import { type FileIdentity, HEAD_BYTES, KnownNames } from "./knownNames.js"
+import { EDGE_BYTES, type FileIdentity, KnownNames } from "./knownNames.js"
 import { currentNames, type NamedThread, threadsNamed, toNamedThread } from "./scan/programs.js"
 
 export type { NamedThread }
@@ -82,9 +82,10 @@ export const make = Effect.gen(function* () {
   const currentNamesFor = (pinned: PinnedFile, ids: ReadonlyArray<string>) =>
     Effect.gen(function* () {
       const size = pinned.size
-      const identity: FileIdentity = { ino: pinned.ino, head: yield* readBytes(pinned, 0, Math.min(HEAD_BYTES, size)) }
+      const identity: FileIdentity = { ino: pinned.ino, head: yield* readBytes(pinned, 0, Math.min(EDGE_BYTES, size)) }
       if (!config.incremental) known.clear()
-      known.revalidate(identity, size)
+      const edge = known.edgeRange
+      known.revalidate(identity, size, edge.position + edge.length <= size ? yield* readBytes(pinned, edge.position, edge.length) : new Uint8Array())
       const { from, unknown } = known.plan(ids, size)
       const answers = from < size ? yield* ranges.scanIds(pinned, ids, from, size) : new Map<string, NamedThread>()
       for (const id of ids) {
@@ -97,13 +98,18 @@ export const make = Effect.gen(function* () {
         for (const [id, thread] of yield* ranges.scanIds(pinned, older, 0, from)) answers.set(id, thread)
       }
       // Only a file ending in `\n` has a settled last line worth remembering answers for.
-      const last = size > 0 ? yield* readBytes(pinned, size - 1, 1) : new Uint8Array()
-      if (last[0] === 0x0a) known.remember(identity, size, ids, answers)
+      const tail = yield* readBytes(pinned, Math.max(0, size - EDGE_BYTES), Math.min(EDGE_BYTES, size))
+      if (tail.length > 0 && tail[tail.length - 1] === 0x0a) known.remember(identity, size, tail, ids, answers)
       return answers
     })
 
   return Scanner.of({
-    currentNames: (ids) => withPinned(() => new Map(), (pinned) => currentNamesFor(pinned, ids)).pipe(lock.withPermits(1)),
+    // A missing file starts a new history: whatever is created next is not the one we knew.
+    currentNames: (ids) =>
+      withPinned(
+        () => (known.clear(), new Map()),
+        (pinned) => currentNamesFor(pinned, ids)
+      ).pipe(lock.withPermits(1)),
     threadsNamed: (name, firstOnly) =>
       withPinned(() => [], (pinned) => Effect.map(ranges.scanName(pinned, name, firstOnly), (found) => found ?? []))
   })
