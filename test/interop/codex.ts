@@ -1,117 +1,217 @@
-/** Drives the real Codex binary in a throwaway CODEX_HOME (and HOME): app-server and exec. */
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
+/**
+ * Drives the real Codex binary in a throwaway CODEX_HOME (and HOME): `codex app-server` over
+ * JSON-RPC on stdio, and `codex exec --json resume NAME`. Every child runs in its own process
+ * group and is ended by pid (the group too: Codex may leave helpers behind).
+ */
+import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { codexBinary } from "./installCodex.js"
 
 export interface Sandbox {
+  readonly root: string
   readonly codexHome: string
   readonly home: string
   readonly cwd: string
 }
 
+const sandboxes: Array<string> = []
+
+/** A fresh CODEX_HOME, HOME and working directory under one mkdtemp root. */
 export const sandbox = (): Sandbox => {
-  // Not under /tmp directly: Codex refuses to create helper binaries in temporary dirs and
-  // warns; a nested dir works the same, and nothing touches the real ~/.codex.
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "si-interop-"))
+  sandboxes.push(root)
   const dirs = { codexHome: path.join(root, "codex"), home: path.join(root, "home"), cwd: path.join(root, "work") }
   for (const dir of Object.values(dirs)) fs.mkdirSync(dir, { recursive: true })
-  return dirs
+  return { root, ...dirs }
 }
 
-const env = (box: Sandbox) => ({ ...process.env, HOME: box.home, CODEX_HOME: box.codexHome, NO_COLOR: "1" })
+const env = (box: Sandbox): NodeJS.ProcessEnv => {
+  const out: NodeJS.ProcessEnv = { ...process.env, HOME: box.home, CODEX_HOME: box.codexHome, NO_COLOR: "1" }
+  // Nothing of the caller's Codex or OpenAI setup leaks in.
+  for (const key of Object.keys(out)) if (key.startsWith("OPENAI_")) delete out[key]
+  delete out.XDG_CONFIG_HOME
+  return out
+}
 
-/** A `codex app-server` speaking JSON-RPC over stdio; `close` ends it and its process group. */
+const children = new Set<ChildProcess>()
+
+const track = (child: ChildProcess): void => {
+  children.add(child)
+  child.on("exit", () => children.delete(child))
+}
+
+const kill = (child: ChildProcess): void => {
+  if (child.pid === undefined) return
+  try {
+    process.kill(-child.pid, "SIGKILL") // the group: app-server and anything it started
+  } catch {
+    // group already gone
+  }
+  try {
+    child.kill("SIGKILL")
+  } catch {
+    // already gone
+  }
+}
+
+/** Ends every child still running, and removes the sandboxes. For `afterEach`/`afterAll`. */
+export const cleanup = (): void => {
+  for (const child of children) kill(child)
+  children.clear()
+  for (const root of sandboxes.splice(0)) fs.rmSync(root, { recursive: true, force: true })
+}
+process.on("exit", () => {
+  for (const child of children) kill(child)
+})
+
+export interface RpcMessage {
+  readonly id?: number
+  readonly method?: string
+  readonly params?: unknown
+  readonly result?: unknown
+  readonly error?: { readonly code?: number; readonly message?: string }
+}
+
+/** A `codex app-server` speaking JSON-RPC (newline-delimited JSON) over stdio. */
 export class AppServer {
   private readonly child: ChildProcessWithoutNullStreams
   private buffer = ""
   private nextId = 0
-  private readonly waiting = new Map<number, (message: { result?: unknown; error?: unknown }) => void>()
+  private stderrTail = ""
+  private readonly waiting = new Map<number, (message: RpcMessage) => void>()
+  /** Notifications (`thread/started`, `thread/name/updated`, ...), in arrival order. */
+  readonly notifications: Array<RpcMessage> = []
 
-  private constructor(box: Sandbox) {
+  private constructor(readonly box: Sandbox) {
     this.child = spawn(codexBinary, ["app-server"], { cwd: box.cwd, env: env(box), detached: true })
-    this.child.stderr.resume()
+    track(this.child)
+    this.child.stderr.setEncoding("utf8")
+    this.child.stderr.on("data", (chunk: string) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-4000)
+    })
     this.child.stdout.setEncoding("utf8")
     this.child.stdout.on("data", (chunk: string) => {
       this.buffer += chunk
       for (let nl = this.buffer.indexOf("\n"); nl >= 0; nl = this.buffer.indexOf("\n")) {
         const line = this.buffer.slice(0, nl)
         this.buffer = this.buffer.slice(nl + 1)
+        let message: RpcMessage
         try {
-          const message = JSON.parse(line) as { id?: number; result?: unknown; error?: unknown }
-          if (typeof message.id === "number") this.waiting.get(message.id)?.(message)
+          message = JSON.parse(line) as RpcMessage
         } catch {
-          // notifications and logs
+          continue
         }
+        if (typeof message.id === "number" && message.method === undefined) this.waiting.get(message.id)?.(message)
+        else this.notifications.push(message)
+      }
+    })
+    this.child.on("exit", (code, signal) => {
+      for (const [id, settle] of this.waiting) {
+        settle({ id, error: { message: `app-server exited (${code ?? signal}) before answering; stderr: ${this.stderr()}` } })
       }
     })
   }
 
+  /** Starts the server and performs the handshake: `initialize`, then `initialized`. */
   static async start(box: Sandbox): Promise<AppServer> {
     const server = new AppServer(box)
-    await server.call("initialize", { clientInfo: { name: "session-index-interop", version: "0.1.0" } })
-    server.child.stdin.write(JSON.stringify({ jsonrpc: "2.0", method: "initialized" }) + "\n")
-    return server
+    try {
+      await server.call("initialize", { clientInfo: { name: "session-index-interop", version: "0.1.0" } })
+      server.notify("initialized")
+      return server
+    } catch (error) {
+      server.close()
+      throw error
+    }
+  }
+
+  /** Codex's stderr, less its routine complaints about the sandbox helper. */
+  stderr(): string {
+    return this.stderrTail
+      .split("\n")
+      .filter((line) => line.trim() !== "" && !/bubblewrap|PATH aliases/.test(line))
+      .join("\n")
+      .replace(/\u001b\[[0-9;]*m/g, "")
+  }
+
+  notify(method: string, params?: unknown): void {
+    this.child.stdin.write(JSON.stringify({ jsonrpc: "2.0", method, ...(params === undefined ? {} : { params }) }) + "\n")
   }
 
   call(method: string, params: unknown, timeoutMs = 30_000): Promise<unknown> {
     const id = ++this.nextId
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${method}: no answer in ${timeoutMs} ms`)), timeoutMs)
+      const timer = setTimeout(() => {
+        this.waiting.delete(id)
+        reject(new Error(`${method}: no answer in ${timeoutMs} ms; stderr: ${this.stderr()}`))
+      }, timeoutMs)
       this.waiting.set(id, (message) => {
         clearTimeout(timer)
         this.waiting.delete(id)
-        if (message.error !== undefined) reject(new Error(`${method}: ${JSON.stringify(message.error)}`))
+        if (message.error !== undefined) reject(new Error(`${method} ${JSON.stringify(params)}: ${JSON.stringify(message.error)}`))
         else resolve(message.result)
       })
       this.child.stdin.write(JSON.stringify({ jsonrpc: "2.0", id, method, params }) + "\n")
     })
   }
 
-  async startThread(cwd: string): Promise<string> {
-    const result = (await this.call("thread/start", { cwd })) as { thread: { id: string } }
+  /** `thread/start {cwd}` → the new thread's id (a UUIDv7). */
+  async startThread(): Promise<string> {
+    const result = (await this.call("thread/start", { cwd: this.box.cwd })) as { thread: { id: string } }
     return result.thread.id
   }
 
-  setName(threadId: string, name: string): Promise<unknown> {
-    return this.call("thread/name/set", { threadId, name })
+  /** `thread/name/set {threadId, name}` → `{}`; Codex appends a line to the index. */
+  setName(threadId: string, name: string, timeoutMs?: number): Promise<unknown> {
+    return this.call("thread/name/set", { threadId, name }, timeoutMs)
   }
 
   close(): void {
-    try {
-      process.kill(-this.child.pid!, "SIGKILL")
-    } catch {
-      this.child.kill("SIGKILL")
-    }
+    kill(this.child)
+    children.delete(this.child)
   }
 }
 
+export interface ExecOutcome {
+  /** The `thread_id` of the first `thread.started` event, if Codex printed one. */
+  readonly threadId: string | undefined
+  readonly stdout: string
+  readonly stderr: string
+}
+
 /**
- * `codex exec --json resume NAME`: the thread id Codex resolves NAME to. Codex then tries the
- * network and retries for a while, so the process is ended as soon as it has said which.
+ * `codex exec --json --skip-git-repo-check resume NAME x`: the thread Codex resolves NAME to
+ * (an unknown name starts a new thread with a fresh id instead). Codex then tries the network
+ * and retries, so the process is ended as soon as it has said which, or after `timeoutMs`.
  */
-export const resumeThreadId = (box: Sandbox, name: string): Promise<string | undefined> =>
+export const resume = (box: Sandbox, name: string, timeoutMs = 20_000): Promise<ExecOutcome> =>
   new Promise((resolve) => {
     const child = spawn(codexBinary, ["exec", "--json", "--skip-git-repo-check", "resume", name, "x"], {
       cwd: box.cwd,
       env: env(box),
       detached: true,
-      stdio: ["ignore", "pipe", "ignore"]
+      stdio: ["ignore", "pipe", "pipe"]
     })
-    const end = (id: string | undefined) => {
+    track(child)
+    let stdout = ""
+    let stderr = ""
+    let done = false
+    const end = (threadId: string | undefined) => {
+      if (done) return
+      done = true
       clearTimeout(timer)
-      try {
-        process.kill(-child.pid!, "SIGKILL")
-      } catch {
-        // already gone
-      }
-      resolve(id)
+      kill(child)
+      resolve({ threadId, stdout, stderr: stderr.replace(/\u001b\[[0-9;]*m/g, "").slice(-4000) })
     }
-    const timer = setTimeout(() => end(undefined), 20_000)
+    const timer = setTimeout(() => end(undefined), timeoutMs)
     let buffer = ""
+    child.stderr.setEncoding("utf8")
+    child.stderr.on("data", (chunk: string) => (stderr += chunk))
     child.stdout.setEncoding("utf8")
     child.stdout.on("data", (chunk: string) => {
+      stdout += chunk
       buffer += chunk
       for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n")) {
         const line = buffer.slice(0, nl)
@@ -124,5 +224,5 @@ export const resumeThreadId = (box: Sandbox, name: string): Promise<string | und
         }
       }
     })
-    child.on("exit", () => end(undefined))
+    child.on("close", () => end(undefined))
   })
