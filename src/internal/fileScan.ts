@@ -86,14 +86,25 @@ export const runProgram = <A>(pinned: PinnedFile, program: ScanProgram<A>): Effe
     return next.value
   })
 
-/** Opens, pins and runs; `onMissing` when there is no index file. */
-export const scanFile = <A>(
+/** Opens and pins the index for `use`, closing it after; `onMissing` when there is none. */
+export const withPinned = <A>(
   path: string,
-  program: (size: number) => ScanProgram<A>,
-  onMissing: () => A
+  onMissing: () => A,
+  use: (pinned: PinnedFile) => Effect.Effect<A, IndexIoError>
 ): Effect.Effect<A, IndexIoError, FileSystem.FileSystem> =>
   Effect.scoped(
-    Effect.flatMap(openPinned(path), (pinned) =>
-      Option.isNone(pinned) ? Effect.sync(onMissing) : runProgram(pinned.value, program(pinned.value.size))
-    )
+    Effect.flatMap(openPinned(path), (pinned) => (Option.isNone(pinned) ? Effect.sync(onMissing) : use(pinned.value)))
   )
+
+/** Up to `length` bytes at `position` (fewer at the end of the file). */
+export const readBytes = (pinned: PinnedFile, position: number, length: number): Effect.Effect<Uint8Array, IndexIoError> =>
+  Effect.gen(function* () {
+    const buffer = new Uint8Array(length)
+    let done = 0
+    while (done < length) {
+      const n = yield* readInto(pinned, { buffer, offset: done, length: length - done, position: position + done })
+      if (n === 0) break
+      done += n
+    }
+    return buffer.subarray(0, done)
+  })

@@ -7,10 +7,10 @@
  * @internal
  */
 import * as FileSystem from "@effect/platform/FileSystem"
-import { Context, Effect, Layer, Option } from "effect"
+import { Context, Effect, Layer } from "effect"
 import type { IndexIoError } from "../Errors.js"
 import { IndexConfig } from "./config.js"
-import { openPinned, type PinnedFile, readInto, runProgram } from "./fileScan.js"
+import { type PinnedFile, readBytes, runProgram, withPinned } from "./fileScan.js"
 import { EDGE_BYTES, type FileIdentity, KnownNames } from "./knownNames.js"
 import { currentNames, type NamedThread, threadsNamed, toNamedThread } from "./scan/programs.js"
 
@@ -52,18 +52,6 @@ export const inProcessRanges = (config: IndexConfig["Type"]): RangeScanner["Type
 
 export const layerInProcessRanges = Layer.effect(RangeScanner, Effect.map(IndexConfig, inProcessRanges))
 
-const readBytes = (pinned: PinnedFile, position: number, length: number) =>
-  Effect.gen(function* () {
-    const buffer = new Uint8Array(length)
-    let done = 0
-    while (done < length) {
-      const n = yield* readInto(pinned, { buffer, offset: done, length: length - done, position: position + done })
-      if (n === 0) break
-      done += n
-    }
-    return buffer.subarray(0, done)
-  })
-
 export const make = Effect.gen(function* () {
   const fs = yield* FileSystem.FileSystem
   const config = yield* IndexConfig
@@ -72,12 +60,8 @@ export const make = Effect.gen(function* () {
   // One lookup at a time touches `known`; the coalescer already serialises id lookups.
   const lock = yield* Effect.makeSemaphore(1)
 
-  const withPinned = <A>(onMissing: () => A, use: (pinned: PinnedFile) => Effect.Effect<A, IndexIoError>) =>
-    Effect.scoped(
-      Effect.flatMap(openPinned(config.indexPath), (pinned) =>
-        Option.isNone(pinned) ? Effect.sync(onMissing) : use(pinned.value)
-      )
-    ).pipe(Effect.provideService(FileSystem.FileSystem, fs))
+  const withIndex = <A>(onMissing: () => A, use: (pinned: PinnedFile) => Effect.Effect<A, IndexIoError>) =>
+    withPinned(config.indexPath, onMissing, use).pipe(Effect.provideService(FileSystem.FileSystem, fs))
 
   const currentNamesFor = (pinned: PinnedFile, ids: ReadonlyArray<string>) =>
     Effect.gen(function* () {
@@ -106,12 +90,12 @@ export const make = Effect.gen(function* () {
   return Scanner.of({
     // A missing file starts a new history: whatever is created next is not the one we knew.
     currentNames: (ids) =>
-      withPinned(
+      withIndex(
         () => (known.clear(), new Map()),
         (pinned) => currentNamesFor(pinned, ids)
       ).pipe(lock.withPermits(1)),
     threadsNamed: (name, firstOnly) =>
-      withPinned(() => [], (pinned) => Effect.map(ranges.scanName(pinned, name, firstOnly), (found) => found ?? []))
+      withIndex(() => [], (pinned) => Effect.map(ranges.scanName(pinned, name, firstOnly), (found) => found ?? []))
   })
 })
 
