@@ -7,19 +7,21 @@
  * @since 0.1.0
  */
 import * as FileSystem from "@effect/platform/FileSystem"
-import { Clock, Context, Effect, Layer } from "effect"
+import * as Path from "@effect/platform/Path"
+import { Clock, Context, Duration, Effect, Layer } from "effect"
 import {
-  IndexIoError,
+  type IndexIoError,
   type IndexLockTimeout,
   type IndexLockUnavailable,
-  type InvalidEntry,
+  InvalidEntry,
   type InvalidThreadId,
-  type InvalidThreadName
+  InvalidThreadName
 } from "./Errors.js"
+import { appendBatch } from "./internal/appendBatch.js"
 import { IndexConfig } from "./internal/config.js"
-import { ioError } from "./internal/ioError.js"
 import { makeWriterLock } from "./internal/lock.js"
 import { compactPlan, removeThreadPlan, rewrite, type RewritePlan, type RewriteStats } from "./internal/rewrite.js"
+import { makeWriteGate } from "./internal/writeGate.js"
 import {
   decodeEntry,
   decodeThreadId,
@@ -71,56 +73,47 @@ export type CompactStats = RewriteStats
  */
 export class IndexWriter extends Context.Tag("session-index/IndexWriter")<IndexWriter, IndexWriterShape>() {}
 
-const NEWLINE = 0x0a
-
 /**
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<IndexWriterShape, never, IndexConfig | FileSystem.FileSystem> = Effect.gen(
+export const make: Effect.Effect<IndexWriterShape, never, IndexConfig | FileSystem.FileSystem | Path.Path> = Effect.gen(
   function* () {
     const config = yield* IndexConfig
     const fs = yield* FileSystem.FileSystem
+    const pathService = yield* Path.Path
     const path = config.indexPath
-    // In-process writes go one at a time (the flock excludes other processes): cheap, and no
-    // two fibers both "repair" a torn tail.
-    const serial = yield* Effect.makeSemaphore(1)
-    const lock = yield* makeWriterLock(config.codexHome, config.lockPath, config.lockTimeoutMs)
+    const lock = makeWriterLock(config.codexHome, config.lockPath, config.flock)
+    let warned = false
+    const gate = makeWriteGate({
+      lock,
+      wait: Duration.millis(config.lockTimeoutMs),
+      writeBatch: appendBatch(fs, config.codexHome, path),
+      onUnlocked: (reason) =>
+        Effect.suspend(() => {
+          if (warned) return Effect.void
+          warned = true
+          return Effect.logWarning(`session-index: writing without Codex's lock (${config.lockPath}): ${reason}`)
+        })
+    })
+    // One rewrite at a time in this process: a second would only find the index replaced.
+    const rewrites = yield* Effect.makeSemaphore(1)
     const encoder = new TextEncoder()
 
-    const appendLine = (line: string) =>
-      Effect.scoped(
-        Effect.gen(function* () {
-          yield* fs.makeDirectory(config.codexHome, { recursive: true }).pipe(Effect.mapError(ioError("mkdir", config.codexHome)))
-          const file = yield* fs.open(path, { flag: "a+" }).pipe(Effect.mapError(ioError("open", path)))
-          const info = yield* file.stat.pipe(Effect.mapError(ioError("stat", path)))
-          if (info.type !== "File") {
-            return yield* new IndexIoError({ op: "append", path, reason: `not a regular file (${info.type})` })
-          }
-          const size = Number(info.size)
-          // A writer killed mid-line left a fragment: start on a fresh line, never glued to it.
-          const torn = size > 0 && (yield* lastByte(file, size)) !== NEWLINE
-          const bytes = encoder.encode(torn ? "\n" + line : line)
-          const written = yield* file.write(bytes).pipe(Effect.mapError(ioError("append", path)))
-          if (Number(written) !== bytes.length) {
-            return yield* new IndexIoError({ op: "append", path, reason: `short write (${written} of ${bytes.length} bytes)` })
-          }
-        })
-      ).pipe(lock.forAppend, serial.withPermits(1))
-
-    const lastByte = (file: FileSystem.File, size: number) =>
-      Effect.gen(function* () {
-        const one = new Uint8Array(1)
-        yield* file.seek(size - 1, "start")
-        yield* file.read(one).pipe(Effect.mapError(ioError("read", path)))
-        return one[0]
-      })
+    /** Refused before anything is written: no reader could ever see a longer line. */
+    const encode = <E>(entry: SessionIndexEntry, tooLong: (reason: string) => E) => {
+      const bytes = encoder.encode(encodeLine(entry))
+      const lineBytes = bytes.length - 1
+      return lineBytes > config.scan.maxLineBytes
+        ? Effect.fail(tooLong(`its line would be ${lineBytes} bytes, over maxLineBytes (${config.scan.maxLineBytes}): no lookup could read it`))
+        : Effect.succeed(bytes)
+    }
 
     const appendEntry = Effect.fn("IndexWriter.appendEntry")(function* (
       input: SessionIndexEntry | { readonly id: string; readonly thread_name: string; readonly updated_at: string }
     ) {
       const entry = yield* decodeEntry(input instanceof SessionIndexEntry ? { ...input } : input)
-      yield* appendLine(encodeLine(entry))
+      yield* gate.append(yield* encode(entry, (reason) => new InvalidEntry({ reason })))
     })
 
     const appendThreadName = Effect.fn("IndexWriter.appendThreadName")(function* (id: ThreadId | string, name: string) {
@@ -128,27 +121,28 @@ export const make: Effect.Effect<IndexWriterShape, never, IndexConfig | FileSyst
       const threadName = yield* decodeThreadName(name)
       const now = yield* Clock.currentTimeMillis
       const entry = new SessionIndexEntry({ id: threadId, thread_name: threadName, updated_at: formatTimestamp(now) })
-      yield* appendLine(encodeLine(entry))
+      yield* gate.append(yield* encode(entry, (reason) => new InvalidThreadName({ input: name, reason })))
     })
 
-    const runRewrite = (plan: RewritePlan, dryRun: boolean) =>
-      lock
-        .forRewrite(
-          Effect.tryPromise({
-            try: () => rewrite(plan, { indexPath: path, maxLineBytes: config.scan.maxLineBytes, dryRun }),
-            catch: ioError("rewrite", path)
-          })
-        )
-        .pipe(serial.withPermits(1))
+    const runRewrite = (plan: () => RewritePlan, dryRun: boolean) =>
+      rewrite(
+        { indexPath: path, maxLineBytes: config.scan.maxLineBytes, gate, binding: lock.binding, lockPath: config.lockPath },
+        plan,
+        dryRun
+      ).pipe(
+        rewrites.withPermits(1),
+        Effect.provideService(FileSystem.FileSystem, fs),
+        Effect.provideService(Path.Path, pathService)
+      )
 
     const removeThread = Effect.fn("IndexWriter.removeThread")(function* (id: ThreadId | string) {
       const threadId = yield* decodeThreadId(id)
-      const stats = yield* runRewrite(removeThreadPlan(threadId, config.scan.maxLineBytes), false)
+      const stats = yield* runRewrite(() => removeThreadPlan(threadId), false)
       return stats.linesBefore - stats.linesAfter
     })
 
     const compact = Effect.fn("IndexWriter.compact")(function* (options?: { readonly dryRun?: boolean }) {
-      return yield* runRewrite(compactPlan(config.scan.maxLineBytes), options?.dryRun === true)
+      return yield* runRewrite(compactPlan, options?.dryRun === true)
     })
 
     return IndexWriter.of({ path, appendThreadName, appendEntry, removeThread, compact })
@@ -159,4 +153,7 @@ export const make: Effect.Effect<IndexWriterShape, never, IndexConfig | FileSyst
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<IndexWriter, never, IndexConfig | FileSystem.FileSystem> = Layer.effect(IndexWriter, make)
+export const layer: Layer.Layer<IndexWriter, never, IndexConfig | FileSystem.FileSystem | Path.Path> = Layer.effect(
+  IndexWriter,
+  make
+)

@@ -3,7 +3,9 @@
  *
  * @since 0.1.0
  */
+import type * as FileSystem from "@effect/platform/FileSystem"
 import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodePath from "@effect/platform-node/NodePath"
 import { Effect, Layer } from "effect"
 import { IndexConfig, type LayerOptions, layerConfig, type TuningOptions } from "./internal/config.js"
 import * as Scanner from "./internal/scanner.js"
@@ -17,19 +19,23 @@ import * as IndexWriter from "./IndexWriter.js"
  */
 export type Options = LayerOptions
 
-/** @internal Tests replace the worker spawner to kill workers mid-scan. */
+/**
+ * @internal Tests replace the worker spawner to kill workers mid-scan, and the file system to
+ * inject faults the kernel will not produce on demand.
+ */
 export const layerWith = (
   options: TuningOptions,
-  spawn?: SpawnWorker
+  overrides: { readonly spawn?: SpawnWorker; readonly fileSystem?: Layer.Layer<FileSystem.FileSystem> } = {}
 ): Layer.Layer<IndexReader.IndexReader | IndexWriter.IndexWriter> => {
   const config = layerConfig(options)
   const ranges = Layer.unwrapEffect(
-    Effect.map(IndexConfig, (settings) => (settings.workers > 0 ? layerPooled(spawn) : Scanner.layerInProcessRanges))
+    Effect.map(IndexConfig, (settings) => (settings.workers > 0 ? layerPooled(overrides.spawn) : Scanner.layerInProcessRanges))
   )
   const scanner = Scanner.layer.pipe(Layer.provide(ranges))
+  const platform = overrides.fileSystem === undefined ? NodeContext.layer : Layer.merge(overrides.fileSystem, NodePath.layer)
   return Layer.mergeAll(IndexReader.layer.pipe(Layer.provide(scanner)), IndexWriter.layer).pipe(
     Layer.provide(config),
-    Layer.provide(NodeContext.layer)
+    Layer.provide(platform)
   )
 }
 

@@ -120,7 +120,7 @@ describe("worker failures", () => {
       if (spawned++ === 0) worker.once("online", () => setTimeout(() => void worker.terminate(), 5))
       return worker
     }
-    const layer = layerWith({ codexHome: dir, workers: 1, parallelThresholdBytes: 0, tailBytes: 1024 }, spawn)
+    const layer = layerWith({ codexHome: dir, workers: 1, parallelThresholdBytes: 0, tailBytes: 1024 }, { spawn })
     return Effect.gen(function* () {
       const reader = yield* IndexReader
       expect(yield* reader.findNameById(wanted)).toEqual(Option.some("deep"))
@@ -135,7 +135,7 @@ describe("worker failures", () => {
       worker.once("online", () => void worker.terminate())
       return worker
     }
-    const layer = layerWith({ codexHome: dir, workers: 1, parallelThresholdBytes: 0, tailBytes: 1024 }, spawn)
+    const layer = layerWith({ codexHome: dir, workers: 1, parallelThresholdBytes: 0, tailBytes: 1024 }, { spawn })
     return Effect.gen(function* () {
       const reader = yield* IndexReader
       const exit = yield* Effect.exit(reader.findNameById(wanted))

@@ -182,10 +182,13 @@ const stats = Command.make("stats", { codexHome, json }, ({ codexHome, json }) =
   Effect.gen(function* () {
     const home = Option.isSome(codexHome) ? codexHome.value : yield* Effect.orDie(codexHomeConfig)
     const file = path.join(home, INDEX_FILE)
-    const size = yield* Effect.try({
-      try: () => fs.statSync(file).size,
+    const info = yield* Effect.try({
+      try: () => fs.statSync(file),
       catch: () => new NotFound({ what: `no index at ${file}` })
     })
+    // Opening a FIFO would block until someone writes to it.
+    if (!info.isFile()) return yield* new BadArgument({ reason: `${file} is not a regular file` })
+    const size = info.size
     const bar = progressBar("counting", !json)
     const counts = yield* Effect.tryPromise({
       try: () => countIndex(file, 16 * 1024 * 1024, (bytes) => bar.update(bytes / Math.max(1, size))),
@@ -291,6 +294,14 @@ const report = (cause: Cause.Cause<unknown>) =>
     process.stderr.write(`session-index: ${text.split("\n")[0]}\n`)
   })
 
+/**
+ * Ctrl-C or SIGTERM interrupts the running command: a rewrite in progress removes its temp
+ * file and leaves the index as it was (or, past its point of no return, finishes first). The
+ * runtime turns either signal into an interruption; this remembers which one it was.
+ */
+let signal: "SIGINT" | "SIGTERM" | undefined
+for (const name of ["SIGINT", "SIGTERM"] as const) process.once(name, () => (signal ??= name))
+
 cli(process.argv).pipe(
   Effect.exit,
   Effect.flatMap((exit) =>
@@ -299,5 +310,15 @@ cli(process.argv).pipe(
       : Effect.zipRight(report(exit.cause), Effect.sync(() => (process.exitCode = exitCode(exit.cause))))
   ),
   Effect.provide(Layer.mergeAll(NodeContext.layer)),
-  NodeRuntime.runMain({ disableErrorReporting: true, disablePrettyLogger: true })
+  NodeRuntime.runMain({
+    disableErrorReporting: true,
+    disablePrettyLogger: true,
+    teardown: (exit, onExit) => {
+      if (signal !== undefined && Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) {
+        process.stderr.write(`session-index: interrupted by ${signal}\n`)
+        return onExit(signal === "SIGINT" ? 130 : 143)
+      }
+      onExit(Exit.isFailure(exit) ? 2 : 0)
+    }
+  })
 )

@@ -1,31 +1,60 @@
 /**
- * A live feed of entries appended to the index after subscription, by any process. File
- * events wake it up; a poll covers file systems without them. It follows the file by byte
- * offset: a line is emitted once complete (a torn tail is held back), and when the file is
- * replaced (compaction renames a new one in) it resumes after the last line it had read.
+ * A live feed of entries appended to the index after subscription, by any process, each
+ * emitted once, in append order.
+ *
+ * The feed follows files, not a path: a watcher (file events, and a poll for file systems
+ * without them) opens every file that appears at the index path as soon as it sees it and
+ * keeps it open, however far the consumer lags, so that the rest of a replaced file can still
+ * be read. Moving on from a replaced file:
+ * - after this library's rewrite (`compact`, `removeThread`, from any process), its journal
+ *   says how much of the old file went into the new one and where the new file's own appends
+ *   begin: exact;
+ * - after the path was seen missing (deleted, then created again): the new file from its start;
+ * - otherwise (another program replaced it): after the newest line this feed read that the new
+ *   file's last MiB holds; with none, from its start if it is that small, else from its end.
+ *
+ * A file truncated in place is noticed by its size (the watcher remembers the smallest size
+ * it saw) or by the last line read no longer being there; reading resumes after the newest
+ * remembered line still intact. Torn lines are held back until complete; lines longer than
+ * `maxLineBytes` are skipped unbuffered.
  *
  * @internal
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
-import { Duration, Effect, Option, Stream } from "effect"
+import { type Duration, Effect, Exit, Option, Queue, Scope, Stream } from "effect"
 import type { IndexIoError } from "../Errors.js"
 import { ioError, isNotFound } from "./ioError.js"
+import { readJournal, type RewriteRecord } from "./rewriteJournal.js"
 import { type ParsedEntry, parseEntryBytes } from "./scan/entryLine.js"
+import { LineSplitter } from "./scan/lineSplitter.js"
 
-/** How far back a replaced file is searched for the last line already read. */
+/** How far back a file replaced by another program is searched for the last lines read. */
 const RESYNC_WINDOW = 1024 * 1024
 const READ_BYTES = 4 * 1024 * 1024
+/** Lines remembered to find our place again (with their offsets, in the current file). */
 const RECENT_LINES = 4096
+/** Files held open for a lagging consumer, at most; past this the middle ones are let go. */
+const MAX_GENERATIONS = 8
 
-interface Cursor {
-  ino: number | undefined
-  /** Start of the first line not yet read. */
+/** One file that was at the index path. */
+interface Generation {
+  readonly file: FileSystem.File
+  readonly scope: Scope.CloseableScope
+  readonly dev: number
+  readonly ino: number | undefined
+  /** Where the path led when it was opened: the rewrite journal sits beside that file. */
+  readonly resolved: string
+  /** The smallest size seen since the feed last read it: a truncation leaves its mark here. */
+  lowWater: number
+  /** The path was seen missing after this file: what comes next is a new history. */
+  deletedAfter: boolean
+}
+
+interface RecentLine {
+  /** In the current file; -1 once the feed moved on to another. */
   offset: number
-  /** The latest complete lines read (insertion ordered), to find our place in a replaced file. */
-  readonly recent: Set<string>
-  /** Inside a line longer than `maxLineBytes`: its bytes are dropped up to its `\n`. */
-  skipping: boolean
+  readonly text: string
 }
 
 export const watchChanges = (
@@ -37,120 +66,218 @@ export const watchChanges = (
     Effect.gen(function* () {
       const fs = yield* FileSystem.FileSystem
       const path = yield* Path.Path
+      const context = yield* Effect.context<FileSystem.FileSystem | Path.Path>()
+      const generations: Array<Generation> = []
+      const recent: Array<RecentLine> = []
+      /** Bytes of the current file handed to the splitter so far. */
+      let position = 0
+      let splitter = new LineSplitter(maxLineBytes)
+      const mutex = yield* Effect.makeSemaphore(1)
 
-      const stat = fs.stat(indexPath).pipe(
-        Effect.map(Option.some),
-        Effect.catchIf(isNotFound, () => Effect.succeed(Option.none())),
-        Effect.mapError(ioError("stat", indexPath))
-      )
-      const read = (position: number, length: number) =>
-        Effect.scoped(
+      yield* Effect.addFinalizer(() => Effect.forEach(generations, (g) => Scope.close(g.scope, Exit.void)))
+
+      const closeGeneration = (g: Generation) => Scope.close(g.scope, Exit.void)
+
+      const readAt = (g: Generation, position: number, length: number) =>
+        Effect.uninterruptible(
           Effect.gen(function* () {
-            const file = yield* fs.open(indexPath, { flag: "r" })
-            yield* file.seek(position, "start")
-            const buffer = Buffer.alloc(length)
+            const buffer = Buffer.allocUnsafe(length)
             let done = 0
             while (done < length) {
-              const n = Number(yield* file.read(buffer.subarray(done)))
+              yield* g.file.seek(position + done, "start")
+              const n = Number(yield* g.file.read(buffer.subarray(done)))
               if (n === 0) break
               done += n
             }
             return buffer.subarray(0, done)
           })
-        ).pipe(
-          Effect.catchIf(isNotFound, () => Effect.succeed(Buffer.alloc(0))),
-          Effect.mapError(ioError("read", indexPath))
+        ).pipe(Effect.mapError(ioError("read", indexPath)))
+
+      const sizeOf = (g: Generation) =>
+        Effect.map(Effect.mapError(g.file.stat, ioError("stat", indexPath)), (info) => Number(info.size))
+
+      /** Notes what is at the path now: a new file is opened at once and held. */
+      const observe = Effect.gen(function* () {
+        const info = yield* fs.stat(indexPath).pipe(
+          Effect.map(Option.some),
+          Effect.catchIf(isNotFound, () => Effect.succeed(Option.none())),
+          Effect.mapError(ioError("stat", indexPath))
         )
-
-      /** The start of the line that begins after the last `\n` before `size`. */
-      const lastLineStart = (size: number) =>
-        Effect.map(read(Math.max(0, size - RESYNC_WINDOW), Math.min(size, RESYNC_WINDOW)), (tail) => {
-          const newline = tail.lastIndexOf(10)
-          return newline < 0 ? (size <= RESYNC_WINDOW ? 0 : size) : size - tail.length + newline + 1
+        const newest = generations.at(-1)
+        // Never open anything but a regular file: a FIFO would block the open.
+        if (Option.isNone(info) || info.value.type !== "File") {
+          if (newest !== undefined) newest.deletedAfter = true
+          return
+        }
+        const ino = Option.getOrUndefined(info.value.ino)
+        const size = Number(info.value.size)
+        // The file held open cannot have its inode number reused: same numbers, same file.
+        if (newest !== undefined && newest.dev === info.value.dev && newest.ino === ino) {
+          newest.lowWater = Math.min(newest.lowWater, size)
+          newest.deletedAfter = false
+          return
+        }
+        const scope = yield* Scope.make()
+        const opened = yield* fs.open(indexPath, { flag: "r" }).pipe(
+          Scope.extend(scope),
+          Effect.flatMap((file) => Effect.map(file.stat, (now) => ({ file, now }))),
+          Effect.option
+        )
+        // Gone or replaced between the stat and the open: the next look sees what is there.
+        if (Option.isNone(opened) || opened.value.now.dev !== info.value.dev || Option.getOrUndefined(opened.value.now.ino) !== ino) {
+          return yield* Scope.close(scope, Exit.void)
+        }
+        const resolved = yield* fs.realPath(indexPath).pipe(Effect.orElseSucceed(() => indexPath))
+        generations.push({
+          file: opened.value.file,
+          scope,
+          dev: info.value.dev,
+          ino,
+          resolved,
+          lowWater: Number(opened.value.now.size),
+          deletedAfter: false
         })
+        if (generations.length > MAX_GENERATIONS) yield* closeGeneration(generations.splice(1, 1)[0]!)
+      })
 
-      const initial = yield* stat
-      const cursor: Cursor = {
-        ino: Option.isSome(initial) ? Option.getOrUndefined(initial.value.ino) : undefined,
-        offset: Option.isSome(initial) ? yield* lastLineStart(Number(initial.value.size)) : 0,
-        recent: new Set(),
-        skipping: false
+      const remember = (offset: number, text: string) => {
+        recent.push({ offset, text })
+        if (recent.length > 2 * RECENT_LINES) recent.splice(0, recent.length - RECENT_LINES)
       }
 
-      /**
-       * Where to resume in a replaced file: after the newest line in it that we had read
-       * (compaction drops shadowed lines, so the very last one we read may be gone). Every
-       * line after that one is new to us. With no such line, only the end is certain.
-       */
-      const resync = (size: number) =>
+      /** Reads `[position, to)` of `g`, emitting complete named entries into `out`. */
+      const readTo = (g: Generation, to: number, out: Array<ParsedEntry>) =>
         Effect.gen(function* () {
-          if (cursor.recent.size === 0) return 0
+          const sink = {
+            line: (buf: Buffer, start: number, end: number, offset: number) => {
+              const entry = parseEntryBytes(buf, start, end)
+              if (entry !== undefined && entry.name !== "") out.push(entry)
+              remember(offset, buf.toString("latin1", start, end))
+            },
+            oversized: () => undefined
+          }
+          while (position < to) {
+            const bytes = yield* readAt(g, position, Math.min(READ_BYTES, to - position))
+            if (bytes.length === 0) break
+            splitter.push(bytes, sink)
+            position += bytes.length
+          }
+        })
+
+      /** Lines at or after `offset` of the current file are gone: no longer places to resume. */
+      const forgetFrom = (offset: number) => {
+        const kept = recent.filter((line) => line.offset < 0 || line.offset + line.text.length < offset)
+        recent.splice(0, recent.length, ...kept)
+      }
+
+      const startAt = (offset: number) => {
+        position = offset
+        splitter = new LineSplitter(maxLineBytes, offset)
+      }
+
+      /** Whether the remembered line is still at its offset in `g`. */
+      const intact = (g: Generation, line: RecentLine) =>
+        Effect.map(readAt(g, line.offset, line.text.length + 1), (bytes) => bytes.toString("latin1") === line.text + "\n")
+
+      /** After an in-place truncation: past the newest remembered line still intact below the cut. */
+      const resumeAfterTruncation = (g: Generation, size: number) =>
+        Effect.gen(function* () {
+          const limit = Math.min(g.lowWater, size)
+          for (let i = recent.length - 1; i >= 0; i--) {
+            const line = recent[i]!
+            if (line.offset < 0) break
+            const end = line.offset + line.text.length + 1
+            if (end <= limit && (yield* intact(g, line))) return end
+          }
+          // The cut went below every line remembered: what follows it is new.
+          return g.lowWater < position ? limit : 0
+        })
+
+      /** In a file another program put at the path: just past the newest line read before. */
+      const resync = (g: Generation) =>
+        Effect.gen(function* () {
+          const size = yield* sizeOf(g)
           const from = Math.max(0, size - RESYNC_WINDOW)
-          const tail = yield* read(from, size - from)
-          let end = tail.length
-          if (end > 0 && tail[end - 1] !== 10) end = tail.lastIndexOf(10) + 1
+          const tail = yield* readAt(g, from, size - from)
+          const known = new Set(recent.map((line) => line.text))
+          let end = tail.lastIndexOf(10) + 1
           while (end > 0) {
             const start = end >= 2 ? tail.lastIndexOf(10, end - 2) + 1 : 0
             if (start === 0 && from > 0) break
-            if (cursor.recent.has(tail.toString("latin1", start, end - 1))) return from + end
+            if (known.has(tail.toString("latin1", start, end - 1))) return from + end
             end = start
           }
-          return size
+          return size <= RESYNC_WINDOW ? 0 : size
         })
 
-      const remember = (line: string) => {
-        cursor.recent.add(line)
-        if (cursor.recent.size > RECENT_LINES) cursor.recent.delete(cursor.recent.values().next().value!)
-      }
+      /** The journal's record of the rewrite that replaced `old` by `next`, if it was ours. */
+      const rewriteOf = (old: Generation, next: Generation) =>
+        Effect.map(
+          readJournal(old.resolved).pipe(Effect.provide(context)),
+          (records): RewriteRecord | undefined =>
+            records.findLast((r) => r.dev === old.dev && r.ino === old.ino && r.newIno === next.ino)
+        )
 
       const poll = Effect.gen(function* () {
-        const info = yield* stat
-        if (Option.isNone(info)) {
-          // Deleted: whatever is created next is all new.
-          Object.assign(cursor, { ino: undefined, offset: 0, skipping: false })
-          return []
-        }
-        const size = Number(info.value.size)
-        const ino = Option.getOrUndefined(info.value.ino)
-        if (ino !== cursor.ino || size < cursor.offset) {
-          cursor.ino = ino
-          cursor.offset = yield* resync(size)
-          cursor.skipping = false
-        }
+        yield* observe
         const out: Array<ParsedEntry> = []
-        while (cursor.offset < size) {
-          const bytes = yield* read(cursor.offset, Math.min(READ_BYTES, size - cursor.offset))
-          let lineStart = 0
-          for (let newline = bytes.indexOf(10); newline >= 0; newline = bytes.indexOf(10, lineStart)) {
-            if (!cursor.skipping && newline - lineStart <= maxLineBytes) {
-              const entry = parseEntryBytes(bytes, lineStart, newline)
-              if (entry !== undefined && entry.name !== "") out.push(entry)
-              remember(bytes.toString("latin1", lineStart, newline))
-            }
-            cursor.skipping = false
-            lineStart = newline + 1
+        while (generations.length > 0) {
+          const current = generations[0]!
+          const size = yield* sizeOf(current)
+          const newest = recent.at(-1)
+          const truncated =
+            current.lowWater < position ||
+            size < position ||
+            (newest !== undefined && newest.offset >= 0 && !(yield* intact(current, newest)))
+          if (truncated) {
+            const resume = yield* resumeAfterTruncation(current, size)
+            forgetFrom(resume)
+            startAt(resume)
           }
-          cursor.offset += lineStart
-          if (lineStart === 0) {
-            // No complete line: a torn tail waits, unless it is already too long to ever be read.
-            if (bytes.length <= maxLineBytes) break
-            cursor.skipping = true
-            cursor.offset += bytes.length
-          } else if (lineStart < bytes.length && bytes.length < READ_BYTES) {
-            break
-          }
+          current.lowWater = size
+          const next = generations[1]
+          const record = next === undefined ? undefined : yield* rewriteOf(current, next)
+          yield* readTo(current, record === undefined ? size : Math.min(record.end, size), out)
+          if (next === undefined) break
+          generations.shift()
+          yield* closeGeneration(current)
+          for (const line of recent) line.offset = -1
+          startAt(record !== undefined ? record.newStart : current.deletedAfter ? 0 : yield* resync(next))
         }
         return out
       })
 
-      const wakeUps = Stream.merge(
+      // Subscription: the current file, from the start of its last line (a line still being
+      // written counts as appended after subscription), remembering the lines before it.
+      yield* observe
+      const first = generations[0]
+      if (first !== undefined) {
+        const size = yield* sizeOf(first)
+        const from = Math.max(0, size - RESYNC_WINDOW)
+        const tail = yield* readAt(first, from, size - from)
+        // The window's first line is whole only if the window starts the file.
+        let start = from === 0 ? 0 : tail.indexOf(10) + 1 || tail.length
+        for (let end = tail.indexOf(10, start); end >= 0; end = tail.indexOf(10, start)) {
+          remember(from + start, tail.toString("latin1", start, end))
+          start = end + 1
+        }
+        startAt(from + start)
+      }
+
+      const wakeUps = yield* Queue.sliding<void>(1)
+      const events = Stream.merge(
         fs.watch(path.dirname(indexPath)).pipe(
           Stream.filter((event) => path.basename(event.path) === path.basename(indexPath)),
-          Stream.as(undefined),
           Stream.catchAll(() => Stream.empty)
         ),
         Stream.tick(pollEvery)
       )
-      return wakeUps.pipe(Stream.mapEffect(() => poll), Stream.flattenIterables)
+      yield* Stream.runForEach(events, () =>
+        mutex.withPermits(1)(observe).pipe(Effect.ignore, Effect.zipRight(Queue.offer(wakeUps, undefined)))
+      ).pipe(Effect.forkScoped)
+
+      return Stream.repeatEffect(Effect.zipRight(Queue.take(wakeUps), mutex.withPermits(1)(poll))).pipe(
+        Stream.flattenIterables
+      )
     })
   )

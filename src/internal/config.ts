@@ -4,8 +4,9 @@
  * @internal
  */
 import * as Path from "@effect/platform/Path"
-import { Config, Context, Effect, Layer } from "effect"
+import { Config, Context, Effect, Layer, Option } from "effect"
 import * as os from "node:os"
+import { type FlockBinding, loadBinding } from "./lock.js"
 import { defaultScanOptions, type ReverseScanOptions } from "./scan/reverseReader.js"
 
 export interface LayerOptions {
@@ -29,6 +30,8 @@ export interface TuningOptions extends LayerOptions {
   readonly lockTimeoutMs?: number | undefined
   /** Remember answers between lookups (off to benchmark raw scans). Default on. */
   readonly incremental?: boolean | undefined
+  /** The `flock` binding; tests pass a refusing one, or none. Default: `fs-ext` if it loads. */
+  readonly flock?: Option.Option<FlockBinding> | undefined
 }
 
 export interface IndexSettings {
@@ -41,6 +44,7 @@ export interface IndexSettings {
   readonly minRangeBytes: number
   readonly incremental: boolean
   readonly lockTimeoutMs: number
+  readonly flock: Option.Option<FlockBinding>
   readonly scan: ReverseScanOptions
 }
 
@@ -79,6 +83,7 @@ export const layerConfig = (options: TuningOptions = {}): Layer.Layer<IndexConfi
         minRangeBytes: options.minRangeBytes ?? 1024 * 1024,
         incremental: options.incremental ?? true,
         lockTimeoutMs: options.lockTimeoutMs ?? 10_000,
+        flock: options.flock ?? loadBinding(),
         scan: { ...defaultScanOptions, maxLineBytes: options.maxLineBytes ?? defaultScanOptions.maxLineBytes }
       }
     })

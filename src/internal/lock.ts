@@ -2,15 +2,18 @@
  * Codex's writer lock: an exclusive `flock(2)` on `<codexHome>/session_index.jsonl.lock` (an
  * empty file), held around every append and rewrite (Codex 0.169+ does the same; readers take
  * none). `flock` comes from the native `fs-ext` binding, loaded lazily: where it is missing or
- * the file system refuses `flock`, appends go ahead on `O_APPEND` alone (logged once) and
- * rewrites are refused.
+ * the file system refuses `flock`, appends go ahead on `O_APPEND` alone and rewrites are refused.
+ *
+ * The wait polls with `LOCK_NB` on the Effect `Clock` (a `Schedule`), so it is interruptible at
+ * every pause and tests drive it with `TestClock`. The lock is released by closing the
+ * descriptor, a finalizer registered before the first attempt: no interruption can leave it held.
  *
  * @internal
  */
-import { Effect, Option } from "effect"
-import { createRequire } from "node:module"
+import { Clock, Duration, Effect, Option, Schedule, type Scope } from "effect"
 import * as fs from "node:fs"
-import { IndexLockTimeout, IndexLockUnavailable, type IndexIoError } from "../Errors.js"
+import { createRequire } from "node:module"
+import { type IndexIoError, IndexLockTimeout } from "../Errors.js"
 import { ioError } from "./ioError.js"
 
 export interface FlockBinding {
@@ -29,88 +32,74 @@ export const loadBinding = (): Option.Option<FlockBinding> => {
 const UNSUPPORTED = new Set(["ENOLCK", "EOPNOTSUPP", "ENOTSUP", "EINVAL", "ENOSYS"])
 const BUSY = new Set(["EAGAIN", "EWOULDBLOCK", "EINTR"])
 
+export type TryLock = { readonly _tag: "Locked" } | { readonly _tag: "Busy" } | { readonly _tag: "Unsupported"; readonly reason: string } | { readonly _tag: "Failed"; readonly code: string }
+
+/** One `LOCK_EX | LOCK_NB` attempt on `fd`. */
+export const tryFlock = (binding: FlockBinding, fd: number): TryLock => {
+  try {
+    binding.flockSync(fd, "exnb")
+    return { _tag: "Locked" }
+  } catch (error) {
+    const code = String((error as { code?: unknown }).code ?? "EUNKNOWN")
+    if (BUSY.has(code)) return { _tag: "Busy" }
+    if (UNSUPPORTED.has(code)) return { _tag: "Unsupported", reason: `flock: ${code}` }
+    return { _tag: "Failed", code }
+  }
+}
+
+/** Held, or not held because this system cannot lock (appends may go ahead, rewrites may not). */
+export type Held = { readonly locked: true } | { readonly locked: false; readonly reason: string }
+
 export interface WriterLock {
   readonly path: string
-  /** Runs an append holding the lock, or without it where locking is impossible (logged once). */
-  readonly forAppend: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | IndexLockTimeout | IndexIoError, R>
-  /** Runs a rewrite holding the lock; refuses where locking is impossible. */
-  readonly forRewrite: <A, E, R>(
-    self: Effect.Effect<A, E, R>
-  ) => Effect.Effect<A, E | IndexLockTimeout | IndexLockUnavailable | IndexIoError, R>
+  /** The binding, when it loaded: rewrites also lock their temp files with it. */
+  readonly binding: Option.Option<FlockBinding>
+  /**
+   * Takes the lock for the rest of the scope, waiting at most `wait`. Polls like Codex does:
+   * every few milliseconds at first, then every 50 ms.
+   */
+  readonly hold: (wait: Duration.Duration) => Effect.Effect<Held, IndexLockTimeout | IndexIoError, Scope.Scope>
 }
+
+const POLL = Schedule.exponential("2 millis").pipe(Schedule.union(Schedule.spaced("50 millis")))
 
 export const makeWriterLock = (
   codexHome: string,
   lockPath: string,
-  timeoutMs: number,
   binding: Option.Option<FlockBinding> = loadBinding()
-): Effect.Effect<WriterLock> =>
-  Effect.gen(function* () {
-    let warned = false
-    const unavailable = (reason: string) =>
-      Effect.suspend(() => {
-        if (warned) return Effect.void
-        warned = true
-        return Effect.logWarning(`session-index: writing without Codex's lock (${lockPath}): ${reason}`)
-      })
-
-    /** Some(fd) holding the lock, None where locking is impossible (with the reason). */
-    const acquire = Effect.gen(function* () {
-      if (Option.isNone(binding)) return { fd: undefined, reason: "the fs-ext binding is not installed" }
+): WriterLock => ({
+  path: lockPath,
+  binding,
+  hold: (wait) =>
+    Effect.gen(function* () {
+      if (Option.isNone(binding)) return { locked: false, reason: "the fs-ext binding is not installed" } as const
       const flock = binding.value
       yield* Effect.try({ try: () => fs.mkdirSync(codexHome, { recursive: true }), catch: ioError("mkdir", codexHome) })
-      const fd = yield* Effect.try({ try: () => fs.openSync(lockPath, "a", 0o644), catch: ioError("open", lockPath) })
-      const started = Date.now()
-      for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
-        const code = tryLock(flock, fd)
-        if (code === undefined) return { fd, reason: "" }
-        if (!BUSY.has(code)) {
-          fs.closeSync(fd)
-          if (UNSUPPORTED.has(code)) return { fd: undefined, reason: `flock: ${code}` }
-          return yield* Effect.fail(ioError("flock", lockPath)(new Error(code)))
-        }
-        if (Date.now() - started >= timeoutMs) {
-          fs.closeSync(fd)
-          return yield* new IndexLockTimeout({ path: lockPath, waitedMs: Date.now() - started })
-        }
-        yield* Effect.sleep(pause)
+      const fd = yield* Effect.acquireRelease(
+        Effect.try({ try: () => fs.openSync(lockPath, "a", 0o644), catch: ioError("open", lockPath) }),
+        // Closing the descriptor releases the lock.
+        (fd) => Effect.sync(() => fs.closeSync(fd))
+      )
+      const started = yield* Clock.currentTimeMillis
+      const attempt = Effect.suspend(() => {
+        const outcome = tryFlock(flock, fd)
+        return outcome._tag === "Busy" ? Effect.fail(outcome) : Effect.succeed(outcome)
+      })
+      const outcome = yield* attempt.pipe(
+        Effect.retry(POLL.pipe(Schedule.upTo(wait))),
+        Effect.catchAll(() =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            Effect.fail(new IndexLockTimeout({ path: lockPath, waitedMs: now - started }))
+          )
+        )
+      )
+      switch (outcome._tag) {
+        case "Locked":
+          return { locked: true } as const
+        case "Unsupported":
+          return { locked: false, reason: outcome.reason } as const
+        case "Failed":
+          return yield* Effect.fail(ioError("flock", lockPath)(new Error(outcome.code)))
       }
     })
-
-    const release = (held: { fd: number | undefined }) =>
-      Effect.sync(() => {
-        if (held.fd === undefined) return
-        // Closing the descriptor releases the lock even if unlocking failed.
-        try {
-          if (Option.isSome(binding)) binding.value.flockSync(held.fd, "un")
-        } finally {
-          fs.closeSync(held.fd)
-        }
-      })
-
-    return {
-      path: lockPath,
-      forAppend: (self) =>
-        Effect.acquireUseRelease(
-          acquire,
-          (held) => (held.fd !== undefined ? self : Effect.zipRight(unavailable(held.reason), self)),
-          release
-        ),
-      forRewrite: <A, E, R>(self: Effect.Effect<A, E, R>) =>
-        Effect.acquireUseRelease(
-          acquire,
-          (held): Effect.Effect<A, E | IndexLockUnavailable, R> =>
-            held.fd !== undefined ? self : Effect.fail(new IndexLockUnavailable({ path: lockPath, reason: held.reason })),
-          release
-        )
-    } satisfies WriterLock
-  })
-
-const tryLock = (flock: FlockBinding, fd: number): string | undefined => {
-  try {
-    flock.flockSync(fd, "exnb")
-    return undefined
-  } catch (error) {
-    return String((error as { code?: unknown }).code ?? "EUNKNOWN")
-  }
-}
+})

@@ -1,18 +1,35 @@
 /**
  * The two rewrites of the index: `removeThread` (drop every line of one thread, as Codex does
- * when a thread is deleted) and `compact` (keep only each thread's last named line). Both
- * stream the file (no whole-file buffer), write a temp file in the same directory, fsync it,
- * give it the original's mode, rename it over the original and fsync the directory.
+ * when a thread is deleted) and `compact` (keep only each thread's last named line).
  *
- * Lines appended meanwhile by writers that take no lock are carried over: the tail is re-read
- * just before the rename and, through the still-open old file, just after it.
+ * A rewrite streams the file into a temp file beside it and renames that over the original;
+ * nothing touches the original before the rename, so a rewrite that fails or is interrupted
+ * leaves it byte-identical (and removes its temp file). The bulk is copied from a snapshot
+ * without the writer lock, catching up with appends until little is left; only then does it
+ * take the lock, copy the last appended lines, fsync, record where it left off for the change
+ * feed, and rename. So the lock is held for milliseconds at any file size.
+ *
+ * Every file operation is checked for its byte count and runs uninterruptibly (a descriptor is
+ * never closed under a pending read or write); interruption lands between operations, and the
+ * locked phase runs to its end once begun.
+ *
+ * A symlinked index stays a symlink (its target is rewritten); anything but a regular file is
+ * refused; the new file keeps the original's owner, group and mode.
  *
  * @internal
  */
-import * as crypto from "node:crypto"
-import * as fs from "node:fs"
-import * as path from "node:path"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
+import { Effect, Option } from "effect"
+import { IndexIoError, type IndexLockTimeout, IndexLockUnavailable } from "../Errors.js"
+import { writeFully } from "./appendBatch.js"
+import { ioError, isNotFound } from "./ioError.js"
+import { type FlockBinding, tryFlock } from "./lock.js"
+import { adoptOwnership, type Ownership, ownershipOf } from "./owner.js"
+import { appendJournal, isTempName, RewriteRecord, tempName } from "./rewriteJournal.js"
 import { parseEntryBytes } from "./scan/entryLine.js"
+import { type LineSink, LineSplitter } from "./scan/lineSplitter.js"
+import type { WriteGate } from "./writeGate.js"
 
 export interface RewriteStats {
   readonly linesBefore: number
@@ -21,215 +38,399 @@ export interface RewriteStats {
   readonly bytesAfter: number
 }
 
-const CHUNK = 4 * 1024 * 1024
-
-type LineVisitor = (buf: Buffer, start: number, end: number, offset: number) => void
-
-
-/**
- * Calls `visit` for each complete line (without its `\n`) of `[from, to)`; returns where the
- * incomplete last line starts (`to` if none). Lines over `maxLineBytes` are skipped without
- * being buffered whole.
- */
-const forEachLine = async (
-  file: fs.promises.FileHandle,
-  from: number,
-  to: number,
-  maxLineBytes: number,
-  visit: LineVisitor,
-  afterChunk: () => Promise<void> = async () => undefined
-): Promise<number> => {
-  let carry = Buffer.alloc(0)
-  let carryAt = from
-  let oversized = false
-  const chunk = Buffer.allocUnsafe(CHUNK)
-  for (let at = from; at < to; ) {
-    const { bytesRead } = await file.read(chunk, 0, Math.min(CHUNK, to - at), at)
-    if (bytesRead === 0) break
-    const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead)
-    const bufAt = carry.length > 0 ? carryAt : at
-    let start = 0
-    for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10, start)) {
-      // A line over maxLineBytes is a bad line no lookup returns: rewrites drop it.
-      if (!oversized) visit(buf, start, nl, bufAt + start)
-      oversized = false
-      start = nl + 1
-    }
-    at += bytesRead
-    carryAt = bufAt + start
-    await afterChunk()
-    if (buf.length - start > maxLineBytes) {
-      oversized = true
-      carry = Buffer.alloc(0)
-    } else {
-      carry = Buffer.from(buf.subarray(start))
-    }
-  }
-  return oversized ? to : carryAt
-}
-
-class TempWriter {
-  private pending: Array<Buffer> = []
-  private pendingBytes = 0
-  bytes = 0
-  lines = 0
-  constructor(readonly handle: fs.promises.FileHandle) {}
-
-  add(line: Buffer, newline: boolean): void {
-    this.pending.push(Buffer.from(line))
-    if (newline) this.pending.push(NL)
-    this.lines++
-    this.pendingBytes += line.length + (newline ? 1 : 0)
-  }
-
-  async flush(): Promise<void> {
-    if (this.pendingBytes === 0) return
-    const data = Buffer.concat(this.pending)
-    this.pending = []
-    this.pendingBytes = 0
-    await this.handle.write(data)
-    this.bytes += data.length
-  }
-}
-
-const NL = Buffer.from("\n")
-
 export interface RewritePlan {
-  /** Decides, after a first pass if needed, which lines of `[0, end)` stay. */
-  readonly prepare: (file: fs.promises.FileHandle, end: number) => Promise<(buf: Buffer, start: number, end: number, offset: number) => boolean>
-  /** Whether a line appended during the rewrite stays. */
+  /** A first pass over the snapshot's complete lines, for plans that decide from all of them. */
+  readonly survey?: (buf: Buffer, start: number, end: number, offset: number) => void
+  /** Whether a complete line of the snapshot stays. */
+  readonly keep: (buf: Buffer, start: number, end: number, offset: number) => boolean
+  /** Whether a line completed after the snapshot was taken stays. */
   readonly keepAppended: (buf: Buffer, start: number, end: number) => boolean
+  /** Whether lines longer than `maxLineBytes` (bad lines no reader sees) stay. */
+  readonly keepOversized: boolean
 }
 
-/** Every line except the valid entries of `id` (lowercase). */
-export const removeThreadPlan = (id: string, maxLineBytes: number): RewritePlan => {
-  const keep = (buf: Buffer, start: number, end: number) =>
-    end - start > maxLineBytes || parseEntryBytes(buf, start, end)?.id !== id
-  return { prepare: async () => keep, keepAppended: keep }
+/** Every line except the entries of `id` (lowercase); other bad lines stay as they are. */
+export const removeThreadPlan = (id: string): RewritePlan => {
+  const keep = (buf: Buffer, start: number, end: number) => parseEntryBytes(buf, start, end)?.id !== id
+  return { keep, keepAppended: keep, keepOversized: true }
 }
 
 /** The last named line of each thread, in file order. */
-export const compactPlan = (maxLineBytes: number): RewritePlan => ({
-  prepare: async (file, end) => {
-    const last = new Map<string, number>()
-    await forEachLine(file, 0, end, maxLineBytes, (buf, start, lineEnd, offset) => {
-      const entry = lineEnd - start > maxLineBytes ? undefined : parseEntryBytes(buf, start, lineEnd)
+export const compactPlan = (): RewritePlan => {
+  const last = new Map<string, number>()
+  let kept: Set<number> | undefined
+  return {
+    survey: (buf, start, end, offset) => {
+      const entry = parseEntryBytes(buf, start, end)
       if (entry !== undefined && entry.name !== "") last.set(entry.id, offset)
-    })
-    const kept = new Set(last.values())
-    return (_buf, _start, _end, offset) => kept.has(offset)
-  },
-  // Appended lines are newer than anything kept; keeping them all keeps every answer.
-  keepAppended: () => true
-})
+    },
+    keep: (_buf, _start, _end, offset) => (kept ??= new Set(last.values())).has(offset),
+    // Appended lines are newer than anything kept; keeping them all keeps every answer.
+    keepAppended: () => true,
+    keepOversized: false
+  }
+}
 
 export interface RewriteOptions {
   readonly indexPath: string
   readonly maxLineBytes: number
-  readonly dryRun: boolean
+  readonly gate: WriteGate
+  readonly binding: Option.Option<FlockBinding>
+  readonly lockPath: string
 }
 
-/** Runs `plan` over the index. The caller holds the writer lock. */
-export const rewrite = async (plan: RewritePlan, options: RewriteOptions): Promise<RewriteStats> => {
-  const { indexPath, maxLineBytes } = options
-  let original: fs.promises.FileHandle
-  try {
-    original = await fs.promises.open(indexPath, "r")
-  } catch (error) {
-    if ((error as { code?: string }).code === "ENOENT") return { linesBefore: 0, linesAfter: 0, bytesBefore: 0, bytesAfter: 0 }
-    throw error
-  }
-  const dir = path.dirname(indexPath)
-  const tempPath = path.join(dir, `.${path.basename(indexPath)}.${crypto.randomBytes(6).toString("hex")}.tmp`)
-  let temp: fs.promises.FileHandle | undefined
-  let renamed = false
-  try {
-    const info = await original.stat()
-    const keep = await plan.prepare(original, info.size)
-    let linesBefore = 0
-    const out = options.dryRun ? undefined : new TempWriter((temp = await fs.promises.open(tempPath, "wx", info.mode & 0o7777)))
-    let keptLines = 0
-    let keptBytes = 0
-    const copy = (filter: (buf: Buffer, start: number, end: number, offset: number) => boolean) => (from: number, to: number) =>
-      forEachLine(
-        original,
-        from,
-        to,
-        maxLineBytes,
-        (buf, start, end, offset) => {
-          linesBefore++
-          if (!filter(buf, start, end, offset)) return
-          keptLines++
-          keptBytes += end - start + 1
-          out?.add(buf.subarray(start, end), true)
-        },
-        async () => out?.flush()
-      )
-    // Whole lines as they were when the lock was taken…
-    let done = await copy(keep)(0, info.size)
-    // …then whatever a lock-less writer appended meanwhile, just before the rename.
-    const before = (await original.stat()).size
-    done = await copy((buf, start, end) => plan.keepAppended(buf, start, end))(done, before)
-    if (done < before) {
-      // A line still being written (or torn by a killed writer): carried over verbatim.
-      const { buffer } = await original.read(Buffer.alloc(before - done), 0, before - done, done)
-      linesBefore++
-      keptLines++
-      keptBytes += buffer.length
-      out?.add(buffer, false)
+const CHUNK = 4 * 1024 * 1024
+const NEWLINE = Buffer.from("\n")
+/** Appends still to copy when the lock is taken, at most (a few milliseconds of copying). */
+const CATCH_UP_BYTES = 1024 * 1024
+/** A rewrite that keeps finding the index replaced by another writer gives up after this. */
+const ATTEMPTS = 3
+/** Temp files younger than this are never taken for a dead rewrite's. */
+const STALE_AFTER_MS = 10_000
+/** Lines appended by writers that take no lock are followed until the old file is this quiet. */
+const QUIET_POLLS = 3
+const QUIET_POLL_MS = 5
+
+/** Not interrupted half-way: the descriptor it uses is never closed under it. */
+const op = Effect.uninterruptible
+
+/** Waits in real time whatever clock the caller runs on: other processes' writes are real. */
+const realSleep = (ms: number) =>
+  Effect.async<void>((resume) => {
+    const timer = setTimeout(() => resume(Effect.void), ms)
+    return Effect.sync(() => clearTimeout(timer))
+  })
+
+type Env = FileSystem.FileSystem | Path.Path
+
+/** Runs `plan` over the index; with `dryRun`, only counts. */
+export const rewrite = (
+  options: RewriteOptions,
+  makePlan: () => RewritePlan,
+  dryRun: boolean
+): Effect.Effect<RewriteStats, IndexIoError | IndexLockUnavailable | IndexLockTimeout, Env> =>
+  Effect.gen(function* () {
+    if (!dryRun && Option.isNone(options.binding)) {
+      return yield* new IndexLockUnavailable({ path: options.lockPath, reason: "the fs-ext binding is not installed" })
     }
-    if (out === undefined || temp === undefined) {
-      return { linesBefore, linesAfter: keptLines, bytesBefore: before, bytesAfter: keptBytes }
-    }
-    await out.flush()
-    await temp.sync()
-    await temp.close()
-    temp = undefined
-    await fs.promises.chmod(tempPath, info.mode & 0o7777)
-    await fs.promises.rename(tempPath, indexPath)
-    renamed = true
-    await syncDirectory(dir)
-    // Appends that reached the old file between the last look and the rename, or from a
-    // writer that opened it just before: followed until it has been quiet for a moment.
-    let carried = before
-    for (let quiet = 0; quiet < 3; ) {
-      const size = (await original.stat()).size
-      if (size > carried) {
-        const { buffer } = await original.read(Buffer.alloc(size - carried), 0, size - carried, carried)
-        await fs.promises.appendFile(indexPath, keptAppended(plan, buffer))
-        carried = size
-        quiet = 0
-      } else {
-        quiet++
-        await new Promise((resolve) => setTimeout(resolve, 5))
+    for (let attempt = 1; ; attempt++) {
+      const outcome = yield* Effect.scoped(rewriteOnce(options, makePlan(), dryRun))
+      if (outcome !== "replaced") return outcome
+      if (attempt === ATTEMPTS) {
+        return yield* new IndexIoError({
+          op: "rewrite",
+          path: options.indexPath,
+          reason: `another writer replaced the index during each of ${ATTEMPTS} attempts`
+        })
       }
     }
-    const bytesAfter = (await fs.promises.stat(indexPath)).size
-    return { linesBefore, linesAfter: keptLines, bytesBefore: carried, bytesAfter }
-  } finally {
-    await temp?.close().catch(() => undefined)
-    if (!renamed) await fs.promises.rm(tempPath, { force: true })
-    await original.close()
-  }
+  })
+
+const rewriteOnce = (options: RewriteOptions, plan: RewritePlan, dryRun: boolean) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const { indexPath, maxLineBytes } = options
+    const fail = (reason: string) => new IndexIoError({ op: "rewrite", path: indexPath, reason })
+
+    const resolved = yield* resolveIndex(indexPath)
+    if (Option.isNone(resolved)) return { linesBefore: 0, linesAfter: 0, bytesBefore: 0, bytesAfter: 0 }
+    const target = resolved.value
+    const dir = path.dirname(target)
+    const before = yield* op(fs.stat(target)).pipe(Effect.mapError(ioError("stat", indexPath)))
+    // A FIFO would block the open; a device or /dev/null link is not an index to replace.
+    if (before.type !== "File") return yield* fail(`not a regular file (${before.type})`)
+    if (!dryRun) yield* removeStaleTemps(dir, path.basename(target), options.binding)
+
+    const source = yield* op(fs.open(target, { flag: "r" })).pipe(Effect.mapError(ioError("open", indexPath)))
+    const info = yield* op(source.stat).pipe(Effect.mapError(ioError("stat", indexPath)))
+    if (!sameFile(info, before)) return "replaced" as const
+    const snapshot = Number(info.size)
+    const buffer = Buffer.allocUnsafe(CHUNK)
+    const readRange = (from: number, to: number, onChunk: (bytes: Buffer) => Effect.Effect<void, IndexIoError>) =>
+      Effect.gen(function* () {
+        for (let at = from; at < to; ) {
+          const n = Number(
+            yield* op(Effect.zipRight(source.seek(at, "start"), source.read(buffer.subarray(0, Math.min(CHUNK, to - at))))).pipe(
+              Effect.mapError(ioError("read", indexPath))
+            )
+          )
+          if (n === 0) return yield* fail("the index shrank while it was being rewritten")
+          yield* onChunk(buffer.subarray(0, n))
+          at += n
+        }
+      })
+
+    if (plan.survey !== undefined) {
+      const survey = plan.survey
+      const splitter = new LineSplitter(maxLineBytes)
+      const sink: LineSink = { line: survey, oversized: () => undefined }
+      yield* readRange(0, snapshot, (bytes) => Effect.sync(() => splitter.push(bytes, sink)))
+    }
+
+    const output = dryRun ? undefined : yield* createTemp(options, dir, path.basename(target), ownershipOf(info))
+    const counts = { linesBefore: 0, linesAfter: 0, bytesAfter: 0 }
+    /**
+     * Kept lines waiting to be written, in order: views of the bytes just read (written before
+     * the next read reuses the buffer), or a range of the source to copy.
+     */
+    const queued: Array<Buffer | { readonly from: number; readonly length: number }> = []
+    const keepLine = (bytes: Buffer | { readonly from: number; readonly length: number }, size: number) => {
+      counts.linesAfter++
+      counts.bytesAfter += size
+      if (output !== undefined) queued.push(bytes)
+    }
+    const sink: LineSink = {
+      line: (buf, start, end, offset) => {
+        counts.linesBefore++
+        const appended = offset + (end - start) >= snapshot
+        const keep = appended ? plan.keepAppended(buf, start, end) : plan.keep(buf, start, end, offset)
+        if (!keep) return
+        keepLine(buf.subarray(start, end), end - start + 1)
+        if (output !== undefined) queued.push(NEWLINE)
+      },
+      oversized: (offset, length) => {
+        counts.linesBefore++
+        if (plan.keepOversized) keepLine({ from: offset, length: length + 1 }, length + 1)
+      }
+    }
+    const splitter = new LineSplitter(maxLineBytes)
+    const flush = Effect.gen(function* () {
+      if (output === undefined) return
+      const parts = queued.splice(0)
+      let run: Array<Buffer> = []
+      const writeRun = Effect.suspend(() => {
+        const bytes = Buffer.concat(run)
+        run = []
+        return output.write(bytes)
+      })
+      for (const part of parts) {
+        if (Buffer.isBuffer(part)) {
+          run.push(part)
+          continue
+        }
+        yield* writeRun
+        yield* copyRange(part.from, part.length)
+      }
+      yield* writeRun
+    })
+    const copyRange = (from: number, length: number) =>
+      Effect.gen(function* () {
+        // Rare (over-long lines, a torn tail): read into its own buffer, the chunk buffer is busy.
+        const piece = Buffer.allocUnsafe(Math.min(CHUNK, length))
+        for (let at = from; at < from + length; ) {
+          const n = Number(
+            yield* op(Effect.zipRight(source.seek(at, "start"), source.read(piece.subarray(0, Math.min(piece.length, from + length - at))))).pipe(
+              Effect.mapError(ioError("read", indexPath))
+            )
+          )
+          if (n === 0) return yield* fail("the index shrank while it was being rewritten")
+          yield* output!.write(piece.subarray(0, n))
+          at += n
+        }
+      })
+    const copy = (from: number, to: number) =>
+      readRange(from, to, (bytes) => Effect.zipRight(Effect.sync(() => splitter.push(bytes, sink)), flush))
+
+    // The snapshot, then appends without the lock until only a little is left.
+    yield* copy(0, snapshot)
+    let copied = snapshot
+    for (;;) {
+      const size = Number((yield* op(source.stat).pipe(Effect.mapError(ioError("stat", indexPath)))).size)
+      if (size - copied <= CATCH_UP_BYTES) break
+      yield* copy(copied, size)
+      copied = size
+    }
+
+    /** The unfinished last line, copied verbatim (a line being written, or a torn fragment). */
+    const copyTail = (size: number) =>
+      Effect.gen(function* () {
+        const start = splitter.pendingStart
+        if (start >= size) return
+        counts.linesBefore++
+        keepLine({ from: start, length: size - start }, size - start)
+        yield* flush
+      })
+
+    if (output === undefined) {
+      const size = Number((yield* op(source.stat).pipe(Effect.mapError(ioError("stat", indexPath)))).size)
+      yield* copy(copied, size)
+      yield* copyTail(size)
+      return { ...counts, bytesBefore: size }
+    }
+    // The bulk goes to disk before the lock is taken: the fsync under the lock is then small.
+    yield* output.sync
+
+    return yield* options.gate.exclusive(
+      Effect.gen(function* () {
+        const now = yield* resolveIndex(indexPath)
+        if (Option.isNone(now) || now.value !== target) return "replaced" as const
+        const current = yield* op(fs.stat(target)).pipe(Effect.option)
+        if (Option.isNone(current) || !sameFile(current.value, info)) return "replaced" as const
+        const size = Number((yield* op(source.stat).pipe(Effect.mapError(ioError("stat", indexPath)))).size)
+        if (size < copied) return "replaced" as const
+        yield* copy(copied, size)
+        yield* copyTail(size)
+        yield* output.sync
+        const made = yield* op(output.file.stat).pipe(Effect.mapError(ioError("stat", output.path)))
+        yield* appendJournal(
+          target,
+          new RewriteRecord({
+            dev: info.dev,
+            ino: Option.getOrElse(info.ino, () => 0),
+            end: size,
+            newIno: Option.getOrElse(made.ino, () => 0),
+            newStart: Number(made.size)
+          }),
+          ownershipOf(info)
+        )
+        yield* op(fs.rename(output.path, target)).pipe(Effect.mapError(ioError("rename", indexPath)))
+        output.committed()
+        yield* syncDirectory(dir)
+        const carried = yield* followStragglers(size)
+        const after = yield* op(fs.stat(target)).pipe(Effect.mapError(ioError("stat", indexPath)))
+        return { ...counts, bytesBefore: carried, bytesAfter: Number(after.size) }
+      })
+    )
+
+    /**
+     * Writers that take no lock (older Codex) may still append to the old file after the
+     * rename; their lines are carried over until the old file has been quiet for a moment.
+     */
+    function followStragglers(from: number) {
+      return Effect.gen(function* () {
+        let carried = from
+        for (let quiet = 0; quiet < QUIET_POLLS; ) {
+          const size = Number((yield* op(source.stat).pipe(Effect.mapError(ioError("stat", indexPath)))).size)
+          if (size <= carried) {
+            quiet++
+            yield* realSleep(QUIET_POLL_MS)
+            continue
+          }
+          quiet = 0
+          const bytes = Buffer.allocUnsafe(size - carried)
+          yield* op(Effect.zipRight(source.seek(carried, "start"), source.read(bytes))).pipe(Effect.mapError(ioError("read", indexPath)))
+          const kept: Array<Buffer> = []
+          let start = 0
+          for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, start)) {
+            counts.linesBefore++
+            if (plan.keepAppended(bytes, start, nl)) {
+              kept.push(bytes.subarray(start, nl + 1))
+              counts.linesAfter++
+            }
+            start = nl + 1
+          }
+          kept.push(bytes.subarray(start))
+          yield* Effect.scoped(
+            Effect.gen(function* () {
+              const file = yield* op(fs.open(target, { flag: "a" }))
+              yield* op(writeFully(file, Buffer.concat(kept))).pipe(
+                Effect.flatMap(({ error }) => (error === undefined ? Effect.void : Effect.fail(error)))
+              )
+            })
+          ).pipe(Effect.mapError(ioError("append", indexPath)))
+          carried = size
+        }
+        return carried
+      })
+    }
+  })
+
+/** The file the index path names, symlinks followed; `None` when there is none. */
+const resolveIndex = (indexPath: string) =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) =>
+    op(fs.realPath(indexPath)).pipe(
+      Effect.map(Option.some),
+      Effect.catchIf(isNotFound, () => Effect.succeed(Option.none<string>())),
+      Effect.mapError(ioError("resolve", indexPath))
+    )
+  )
+
+const sameFile = (a: FileSystem.File.Info, b: FileSystem.File.Info): boolean =>
+  a.dev === b.dev && Option.getOrUndefined(a.ino) === Option.getOrUndefined(b.ino)
+
+interface Output {
+  readonly file: FileSystem.File
+  readonly path: string
+  readonly write: (bytes: Uint8Array) => Effect.Effect<void, IndexIoError>
+  readonly sync: Effect.Effect<void, IndexIoError>
+  /** After the rename: the temp file is the index now and must not be removed. */
+  readonly committed: () => void
 }
 
-/** The lines of `buffer` the plan keeps; an unterminated last line is kept verbatim. */
-const keptAppended = (plan: RewritePlan, buffer: Buffer): Buffer => {
-  const parts: Array<Buffer> = []
-  let start = 0
-  for (let nl = buffer.indexOf(10); nl >= 0; nl = buffer.indexOf(10, start)) {
-    if (plan.keepAppended(buffer, start, nl)) parts.push(buffer.subarray(start, nl + 1))
-    start = nl + 1
-  }
-  parts.push(buffer.subarray(start))
-  return Buffer.concat(parts)
-}
+/**
+ * The temp file: created exclusively, locked (so a later rewrite can tell it from a dead
+ * one's), given the original's owner and mode, and removed with the scope unless committed.
+ */
+const createTemp = (options: RewriteOptions, dir: string, indexBase: string, like: Ownership) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const tempPath = path.join(dir, tempName(indexBase))
+    const fail = (reason: string) => new IndexIoError({ op: "rewrite", path: options.indexPath, reason })
+    let committed = false
+    yield* Effect.addFinalizer(() => (committed ? Effect.void : Effect.ignore(op(fs.remove(tempPath)))))
+    const file = yield* op(fs.open(tempPath, { flag: "wx", mode: 0o600 })).pipe(Effect.mapError(ioError("create", tempPath)))
+    const locked = tryFlock(Option.getOrThrow(options.binding), file.fd)
+    if (locked._tag === "Unsupported") {
+      return yield* new IndexLockUnavailable({ path: options.lockPath, reason: locked.reason })
+    }
+    if (locked._tag !== "Locked") return yield* fail(`cannot lock the temp file ${tempPath}`)
+    yield* adoptOwnership(file, like).pipe(
+      Effect.mapError((error) =>
+        fail(
+          `cannot give the rewritten index its owner ${like.uid}:${like.gid} and mode ${like.mode.toString(8)} (${describe(error)}); the index was left unchanged`
+        )
+      )
+    )
+    const output: Output = {
+      file,
+      path: tempPath,
+      write: (bytes) =>
+        op(writeFully(file, bytes)).pipe(
+          Effect.flatMap(({ error, written }) =>
+            error === undefined
+              ? Effect.void
+              : Effect.fail(fail(`${ioError("write", tempPath)(error).reason} after ${written} of ${bytes.length} bytes; the index was left unchanged`))
+          )
+        ),
+      sync: op(file.sync).pipe(Effect.mapError(ioError("fsync", tempPath))),
+      committed: () => void (committed = true)
+    }
+    return output
+  })
 
-const syncDirectory = async (dir: string) => {
-  const handle = await fs.promises.open(dir, "r")
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-}
+/**
+ * Removes temp files of rewrites that died (killed, or their machine crashed): old enough, and
+ * no longer locked by a live rewrite. Best effort: what cannot be checked stays.
+ */
+const removeStaleTemps = (dir: string, indexBase: string, binding: Option.Option<FlockBinding>) =>
+  Effect.gen(function* () {
+    if (Option.isNone(binding)) return
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const names = yield* op(fs.readDirectory(dir)).pipe(Effect.orElseSucceed(() => [] as Array<string>))
+    for (const name of names) {
+      if (!isTempName(indexBase, name)) continue
+      const file = path.join(dir, name)
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const info = yield* op(fs.stat(file))
+          // Wall-clock time, as the file's mtime is.
+          const age = Date.now() - Option.getOrElse(info.mtime, () => new Date()).getTime()
+          if (info.type !== "File" || age < STALE_AFTER_MS) return
+          const handle = yield* op(fs.open(file, { flag: "r" }))
+          if (tryFlock(binding.value, handle.fd)._tag !== "Locked") return
+          yield* op(fs.remove(file))
+        })
+      ).pipe(Effect.ignore)
+    }
+  })
+
+const syncDirectory = (dir: string) =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) =>
+    Effect.scoped(Effect.flatMap(op(fs.open(dir, { flag: "r" })), (handle) => op(handle.sync)))
+  ).pipe(Effect.ignore)
+
+const describe = (error: unknown): string =>
+  typeof error === "object" && error !== null && "code" in error ? String(error.code) : String(error)

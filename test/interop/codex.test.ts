@@ -5,7 +5,7 @@
  * Should either refuse here, the tests that need it skip and print what Codex said.
  */
 import { it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Option } from "effect"
+import { Deferred, Duration, Effect, Fiber, Option } from "effect"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import { createRequire } from "node:module"
@@ -182,12 +182,13 @@ describe(`next to Codex ${CODEX_VERSION}`, () => {
       yield* writer.appendThreadName(ours, "library line")
 
       // (a) The library's lock held for 2 s, as a rewrite holds it.
-      const lock = yield* makeWriterLock(box.codexHome, lockPath(box), 10_000)
+      const lock = makeWriterLock(box.codexHome, lockPath(box))
       const acquired = yield* Deferred.make<void>()
       let heldUntil = 0
       const holder = yield* Effect.fork(
-        lock.forRewrite(
-          Deferred.succeed(acquired, undefined).pipe(
+        Effect.scoped(
+          lock.hold(Duration.seconds(10)).pipe(
+            Effect.zipRight(Deferred.succeed(acquired, undefined)),
             Effect.zipRight(Effect.sleep("2 seconds")),
             Effect.zipRight(Effect.sync(() => (heldUntil = Date.now())))
           )

@@ -94,7 +94,7 @@ describe("removeThread and compact", () => {
       yield* writer.compact()
       expect(fs.readFileSync(file, "utf8")).toBe(line(A.toUpperCase(), "a2"))
       expect(fs.statSync(file).mode & 0o777).toBe(0o640)
-      expect(fs.readdirSync(dir).sort()).toEqual(["session_index.jsonl", "session_index.jsonl.lock"])
+      expect(fs.readdirSync(dir).sort()).toEqual([".session_index.jsonl.rewrites", "session_index.jsonl", "session_index.jsonl.lock"])
       expect(yield* writer.removeThread(crypto.randomUUID())).toBe(0)
       expect(yield* Effect.flip(writer.removeThread("nope"))).toMatchObject({ _tag: "InvalidThreadId" })
     }).pipe(Effect.provide(NodeSessionIndex.layer({ codexHome: dir, workers: 0 })))

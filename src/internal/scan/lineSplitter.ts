@@ -1,0 +1,93 @@
+/**
+ * Splits bytes read forward into lines, holding at most `maxLineBytes` of an unfinished line:
+ * a longer line is reported by its position only, never buffered whole. The one forward
+ * splitter behind rewrites, the change feed and `stats`, so all of them draw the same line
+ * boundaries and apply the same over-long rule as the reverse scan.
+ *
+ * @internal
+ */
+
+export interface LineSink {
+  /** A complete line `buf[start, end)` (without its `\n`) that starts at file offset `offset`. */
+  readonly line: (buf: Buffer, start: number, end: number, offset: number) => void
+  /** A complete line longer than `maxLineBytes`: `length` bytes from `offset`, `\n` excluded. */
+  readonly oversized: (offset: number, length: number) => void
+}
+
+export class LineSplitter {
+  /** The unfinished line's pieces (copies: callers reuse their read buffers). */
+  private pieces: Array<Buffer> = []
+  private pieceBytes = 0
+  /** Inside a line already known to be over-long: its bytes are counted, not kept. */
+  private skipping = false
+  /** File offset where the unfinished line starts. */
+  private lineStart: number
+  /** File offset just past the bytes pushed so far. */
+  private position: number
+
+  constructor(
+    private readonly maxLineBytes: number,
+    startOffset = 0
+  ) {
+    this.lineStart = startOffset
+    this.position = startOffset
+  }
+
+  /** Where the line not yet completed starts: everything before it has been reported. */
+  get pendingStart(): number {
+    return this.lineStart
+  }
+
+  /** Bytes pushed but not yet part of a reported line. */
+  get pendingBytes(): number {
+    return this.position - this.lineStart
+  }
+
+  /** Forgets the unfinished line and continues at `offset` (a line start). */
+  reset(offset: number): void {
+    this.pieces = []
+    this.pieceBytes = 0
+    this.skipping = false
+    this.lineStart = offset
+    this.position = offset
+  }
+
+  /** Reports every line that `chunk` completes, in order. */
+  push(chunk: Uint8Array, sink: LineSink): void {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+    const chunkAt = this.position
+    this.position += buf.length
+    let from = 0
+    for (let newline = buf.indexOf(10); newline >= 0; newline = buf.indexOf(10, from)) {
+      this.finishLine(buf, from, newline, chunkAt, sink)
+      from = newline + 1
+      this.lineStart = chunkAt + from
+    }
+    if (from < buf.length) this.carry(buf.subarray(from))
+  }
+
+  private finishLine(buf: Buffer, from: number, newline: number, chunkAt: number, sink: LineSink): void {
+    const length = this.pieceBytes + newline - from
+    const skipping = this.skipping
+    const carried = this.pieces
+    this.pieces = []
+    this.pieceBytes = 0
+    this.skipping = false
+    if (skipping || length > this.maxLineBytes) return sink.oversized(this.lineStart, chunkAt + newline - this.lineStart)
+    if (carried.length === 0) return sink.line(buf, from, newline, this.lineStart)
+    carried.push(buf.subarray(from, newline))
+    sink.line(Buffer.concat(carried, length), 0, length, this.lineStart)
+  }
+
+  private carry(rest: Buffer): void {
+    if (this.skipping) return
+    if (this.pieceBytes + rest.length > this.maxLineBytes) {
+      this.pieces = []
+      this.pieceBytes = 0
+      this.skipping = true
+      return
+    }
+    this.pieces.push(Buffer.from(rest))
+    this.pieceBytes += rest.length
+  }
+}
