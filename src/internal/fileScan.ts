@@ -18,23 +18,33 @@ export interface PinnedFile {
   readonly path: string
 }
 
-/** Opens the index for a scan; `None` when it does not exist. */
+/**
+ * Opens the index for a scan; `None` when it does not exist. The path is checked before it is
+ * opened (a FIFO would block the open until someone writes to it), and again once open.
+ */
 export const openPinned = (
   path: string
 ): Effect.Effect<Option.Option<PinnedFile>, IndexIoError, FileSystem.FileSystem | Scope.Scope> =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
+    const missing = Effect.succeed(Option.none<PinnedFile>())
+    const looked = yield* fs.stat(path).pipe(
+      Effect.map(Option.some),
+      Effect.catchIf(isNotFound, () => Effect.succeed(Option.none())),
+      Effect.mapError(ioError("stat", path))
+    )
+    if (Option.isNone(looked)) return yield* missing
+    const notRegular = (type: string) => new IndexIoError({ op: "read", path, reason: `not a regular file (${type})` })
+    if (looked.value.type !== "File") return yield* notRegular(looked.value.type)
     const opened = yield* fs.open(path, { flag: "r" }).pipe(
       Effect.map(Option.some),
       Effect.catchIf(isNotFound, () => Effect.succeed(Option.none())),
       Effect.mapError(ioError("open", path))
     )
-    if (Option.isNone(opened)) return Option.none()
+    if (Option.isNone(opened)) return yield* missing
     const file = opened.value
     const info = yield* file.stat.pipe(Effect.mapError(ioError("stat", path)))
-    if (info.type !== "File") {
-      return yield* new IndexIoError({ op: "read", path, reason: `not a regular file (${info.type})` })
-    }
+    if (info.type !== "File") return yield* notRegular(info.type)
     return Option.some({ file, size: Number(info.size), ino: Option.getOrUndefined(info.ino), path })
   })
 

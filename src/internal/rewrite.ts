@@ -146,26 +146,38 @@ const rewriteOnce = (options: RewriteOptions, plan: RewritePlan, dryRun: boolean
     const info = yield* op(source.stat).pipe(Effect.mapError(ioError("stat", indexPath)))
     if (!sameFile(info, before)) return "replaced" as const
     const snapshot = Number(info.size)
-    const buffer = Buffer.allocUnsafe(CHUNK)
-    const readRange = (from: number, to: number, onChunk: (bytes: Buffer) => Effect.Effect<void, IndexIoError>) =>
+    /** Reads into `into` from `position`: as many bytes as the file has there, up to its length. */
+    const readAt = (position: number, into: Buffer) =>
       Effect.gen(function* () {
-        for (let at = from; at < to; ) {
+        let done = 0
+        while (done < into.length) {
           const n = Number(
-            yield* op(Effect.zipRight(source.seek(at, "start"), source.read(buffer.subarray(0, Math.min(CHUNK, to - at))))).pipe(
+            yield* op(Effect.zipRight(source.seek(position + done, "start"), source.read(into.subarray(done)))).pipe(
               Effect.mapError(ioError("read", indexPath))
             )
           )
-          if (n === 0) return yield* fail("the index shrank while it was being rewritten")
-          yield* onChunk(buffer.subarray(0, n))
-          at += n
+          if (n === 0) break
+          done += n
+        }
+        return into.subarray(0, done)
+      })
+    /** Reads `[from, to)`, which the file must hold, chunk by chunk. */
+    const readRange = (from: number, to: number, into: Buffer, onChunk: (bytes: Buffer) => Effect.Effect<void, IndexIoError>) =>
+      Effect.gen(function* () {
+        for (let at = from; at < to; ) {
+          const bytes = yield* readAt(at, into.subarray(0, Math.min(into.length, to - at)))
+          if (bytes.length === 0) return yield* fail("the index shrank while it was being rewritten")
+          yield* onChunk(bytes)
+          at += bytes.length
         }
       })
+    const buffer = Buffer.allocUnsafe(CHUNK)
 
     if (plan.survey !== undefined) {
       const survey = plan.survey
       const splitter = new LineSplitter(maxLineBytes)
       const sink: LineSink = { line: survey, oversized: () => undefined }
-      yield* readRange(0, snapshot, (bytes) => Effect.sync(() => splitter.push(bytes, sink)))
+      yield* readRange(0, snapshot, buffer, (bytes) => Effect.sync(() => splitter.push(bytes, sink)))
     }
 
     const output = dryRun ? undefined : yield* createTemp(options, dir, path.basename(target), ownershipOf(info))
@@ -214,23 +226,11 @@ const rewriteOnce = (options: RewriteOptions, plan: RewritePlan, dryRun: boolean
       }
       yield* writeRun
     })
+    /** Rare (over-long lines, a torn tail): its own buffer, as the chunk buffer is in use. */
     const copyRange = (from: number, length: number) =>
-      Effect.gen(function* () {
-        // Rare (over-long lines, a torn tail): read into its own buffer, the chunk buffer is busy.
-        const piece = Buffer.allocUnsafe(Math.min(CHUNK, length))
-        for (let at = from; at < from + length; ) {
-          const n = Number(
-            yield* op(Effect.zipRight(source.seek(at, "start"), source.read(piece.subarray(0, Math.min(piece.length, from + length - at))))).pipe(
-              Effect.mapError(ioError("read", indexPath))
-            )
-          )
-          if (n === 0) return yield* fail("the index shrank while it was being rewritten")
-          yield* output!.write(piece.subarray(0, n))
-          at += n
-        }
-      })
+      readRange(from, from + length, Buffer.allocUnsafe(Math.min(CHUNK, length)), (bytes) => output!.write(bytes))
     const copy = (from: number, to: number) =>
-      readRange(from, to, (bytes) => Effect.zipRight(Effect.sync(() => splitter.push(bytes, sink)), flush))
+      readRange(from, to, buffer, (bytes) => Effect.zipRight(Effect.sync(() => splitter.push(bytes, sink)), flush))
 
     // The snapshot, then appends without the lock until only a little is left.
     yield* copy(0, snapshot)
@@ -242,13 +242,20 @@ const rewriteOnce = (options: RewriteOptions, plan: RewritePlan, dryRun: boolean
       copied = size
     }
 
-    /** The unfinished last line, copied verbatim (a line being written, or a torn fragment). */
+    /**
+     * The unfinished last line (a torn fragment, or a line a writer that takes no lock is
+     * writing): copied verbatim, unless it reads as an entry the plan drops.
+     */
     const copyTail = (size: number) =>
       Effect.gen(function* () {
         const start = splitter.pendingStart
-        if (start >= size) return
+        const length = size - start
+        if (length <= 0) return
         counts.linesBefore++
-        keepLine({ from: start, length: size - start }, size - start)
+        if (length > maxLineBytes) return yield* Effect.zipRight(Effect.sync(() => keepLine({ from: start, length }, length)), flush)
+        const bytes = yield* readAt(start, Buffer.allocUnsafe(length))
+        if (!plan.keepAppended(bytes, 0, bytes.length)) return
+        keepLine(bytes, bytes.length)
         yield* flush
       })
 
@@ -308,8 +315,7 @@ const rewriteOnce = (options: RewriteOptions, plan: RewritePlan, dryRun: boolean
             continue
           }
           quiet = 0
-          const bytes = Buffer.allocUnsafe(size - carried)
-          yield* op(Effect.zipRight(source.seek(carried, "start"), source.read(bytes))).pipe(Effect.mapError(ioError("read", indexPath)))
+          const bytes = yield* readAt(carried, Buffer.allocUnsafe(size - carried))
           const kept: Array<Buffer> = []
           let start = 0
           for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, start)) {
@@ -329,7 +335,7 @@ const rewriteOnce = (options: RewriteOptions, plan: RewritePlan, dryRun: boolean
               )
             })
           ).pipe(Effect.mapError(ioError("append", indexPath)))
-          carried = size
+          carried += bytes.length
         }
         return carried
       })

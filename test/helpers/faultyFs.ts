@@ -6,7 +6,7 @@
 import { SystemError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import { Effect, Layer } from "effect"
+import { Effect, Fiber, Layer } from "effect"
 
 export interface WriteCall {
   /** 0-based count of writes so far, over every file. */
@@ -43,6 +43,10 @@ const failure = (method: string, errno: string, path: string) =>
 
 export const faultyFileSystem = (faults: Faults = {}): { readonly layer: Layer.Layer<FileSystem.FileSystem>; readonly log: OpLog } => {
   const log: OpLog = { started: 0, inFlight: 0, writes: 0, ops: [] }
+  /**
+   * The operation runs in a fiber of its own, so `inFlight` counts what the system is really
+   * doing: interrupting the caller does not stop a read or write already handed to the kernel.
+   */
   const track = <A, E, R>(op: string, path: string, self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.suspend(() => {
       const n = log.started
@@ -53,7 +57,7 @@ export const faultyFileSystem = (faults: Faults = {}): { readonly layer: Layer.L
           log.started++
           log.inFlight++
           log.ops.push(`${op} ${path}`)
-          return self.pipe(Effect.ensuring(Effect.sync(() => void log.inFlight--)))
+          return Effect.flatMap(Effect.forkDaemon(Effect.ensuring(self, Effect.sync(() => void log.inFlight--))), Fiber.join)
         })
       )
     })
@@ -61,7 +65,8 @@ export const faultyFileSystem = (faults: Faults = {}): { readonly layer: Layer.L
   const wrapFile = (file: FileSystem.File, path: string): FileSystem.File => {
     const write = (buffer: Uint8Array) =>
       Effect.suspend(() => {
-        const fault = faults.write?.({ n: log.writes++, path, bytes: buffer.length })
+        const n = log.writes++
+        const fault = faults.write?.({ n, path, bytes: buffer.length })
         if (fault === undefined) return file.write(buffer)
         if ("errno" in fault) return Effect.fail(failure("write", fault.errno, path))
         return file.write(buffer.subarray(0, Math.min(fault.short, buffer.length)))
@@ -70,7 +75,7 @@ export const faultyFileSystem = (faults: Faults = {}): { readonly layer: Layer.L
       [FileSystem.FileTypeId]: FileSystem.FileTypeId,
       fd: file.fd,
       stat: track("fstat", path, file.stat),
-      seek: file.seek,
+      seek: (offset, from) => file.seek(offset, from),
       sync: track("fsync", path, file.sync),
       read: (buffer) => track("read", path, file.read(buffer)),
       readAlloc: (size) => track("read", path, file.readAlloc(size)),

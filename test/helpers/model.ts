@@ -36,6 +36,7 @@ export const modelParseLine = (bytes: Uint8Array, maxLineBytes = Infinity): Omit
     return undefined
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined
+  if (hasDuplicateKey(text)) return undefined
   const record = value as Record<string, unknown>
   const { id, thread_name, updated_at } = record
   if (typeof id !== "string" || typeof thread_name !== "string" || typeof updated_at !== "string") return undefined
@@ -43,6 +44,54 @@ export const modelParseLine = (bytes: Uint8Array, maxLineBytes = Infinity): Omit
   // Lone surrogates cannot be UTF-8: Codex (serde) rejects such lines.
   if (!thread_name.isWellFormed() || !updated_at.isWellFormed()) return undefined
   return { id: id.toLowerCase(), name: thread_name.trim(), updatedAt: updated_at }
+}
+
+/**
+ * Whether the (valid JSON) object text names one of its own keys twice, escapes decoded: a bad
+ * line on every path. Walks the outer object value by value, skipping nested values whole.
+ */
+const hasDuplicateKey = (text: string): boolean => {
+  const keys = new Set<string>()
+  let i = text.indexOf("{") + 1
+  const skipSpace = () => {
+    while (/\s/.test(text[i] ?? "")) i++
+  }
+  const readString = (): string => {
+    const start = i
+    for (i++; text[i] !== '"'; i++) if (text[i] === "\\") i++
+    i++
+    return JSON.parse(text.slice(start, i)) as string
+  }
+  const skipValue = () => {
+    skipSpace()
+    if (text[i] === '"') return void readString()
+    let depth = 0
+    for (; i < text.length; i++) {
+      const c = text[i]!
+      if (c === '"') {
+        readString()
+        i--
+      } else if (c === "{" || c === "[") depth++
+      else if (c === "}" || c === "]") {
+        if (depth === 0) return
+        depth--
+        if (depth === 0) return void i++
+      } else if (c === "," && depth === 0) return
+    }
+  }
+  for (;;) {
+    skipSpace()
+    if (text[i] !== '"') return false
+    const key = readString()
+    if (keys.has(key)) return true
+    keys.add(key)
+    skipSpace()
+    i++ // the colon
+    skipValue()
+    skipSpace()
+    if (text[i] !== ",") return false
+    i++
+  }
 }
 
 /** Every entry of a file's bytes, in file order. */
