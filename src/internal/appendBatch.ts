@@ -10,7 +10,7 @@
 import type * as FileSystem from "@effect/platform/FileSystem"
 import { Effect, Exit } from "effect"
 import { IndexIoError } from "../Errors.js"
-import { ioError } from "./ioError.js"
+import { ioError, isNotFound } from "./ioError.js"
 
 const NEWLINE = 0x0a
 
@@ -32,8 +32,12 @@ export const appendBatch = (fs: FileSystem.FileSystem, codexHome: string, path: 
   (lines: ReadonlyArray<Uint8Array>): Effect.Effect<ReadonlyArray<Exit.Exit<void, IndexIoError>>> =>
     Effect.scoped(
       Effect.gen(function* () {
-        yield* fs.makeDirectory(codexHome, { recursive: true }).pipe(Effect.mapError(ioError("mkdir", codexHome)))
-        const file = yield* fs.open(path, { flag: "a+" }).pipe(Effect.mapError(ioError("open", path)))
+        const open = fs.open(path, { flag: "a+" })
+        // The first append creates Codex's home (each step under the lock costs a callback).
+        const file = yield* open.pipe(
+          Effect.catchIf(isNotFound, () => Effect.zipRight(fs.makeDirectory(codexHome, { recursive: true }), open)),
+          Effect.mapError(ioError("open", path))
+        )
         const info = yield* file.stat.pipe(Effect.mapError(ioError("stat", path)))
         if (info.type !== "File") {
           return yield* new IndexIoError({ op: "append", path, reason: `not a regular file (${info.type})` })

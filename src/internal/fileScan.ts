@@ -8,6 +8,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import { Effect, Option, type Scope } from "effect"
 import * as NodeFs from "node:fs"
 import { IndexIoError } from "../Errors.js"
+import { eventLoopTurn } from "./eventLoopTurn.js"
 import { ioError, isNotFound } from "./ioError.js"
 import type { ReadRequest, ScanProgram } from "./scan/reverseReader.js"
 
@@ -73,12 +74,6 @@ export const step = <A>(
 
 /** Bytes scanned in-process between turns of the event loop: a few milliseconds of work. */
 const BYTES_BETWEEN_TURNS = 16 * 1024 * 1024
-
-/** Lets timers and I/O callbacks run: an in-process scan must not freeze the main thread. */
-const eventLoopTurn = Effect.async<void>((resume) => {
-  const handle = setImmediate(() => resume(Effect.void))
-  return Effect.sync(() => clearImmediate(handle))
-})
 
 export const runProgram = <A>(pinned: PinnedFile, program: ScanProgram<A>): Effect.Effect<A, IndexIoError> =>
   Effect.gen(function* () {

@@ -23,6 +23,7 @@ import * as Path from "@effect/platform/Path"
 import { Effect, Option } from "effect"
 import { IndexIoError, type IndexLockTimeout, IndexLockUnavailable } from "../Errors.js"
 import { writeFully } from "./appendBatch.js"
+import { eventLoopTurn } from "./eventLoopTurn.js"
 import { ioError, isNotFound } from "./ioError.js"
 import { type FlockBinding, tryFlock } from "./lock.js"
 import { adoptOwnership, type Ownership, ownershipOf } from "./owner.js"
@@ -58,13 +59,19 @@ export const removeThreadPlan = (id: string): RewritePlan => {
 /** The last named line of each thread, in file order. */
 export const compactPlan = (): RewritePlan => {
   const last = new Map<string, number>()
-  let kept: Set<number> | undefined
+  // The copy asks about the snapshot's lines in file order: a cursor over the sorted offsets.
+  let kept: Float64Array | undefined
+  let cursor = 0
   return {
     survey: (buf, start, end, offset) => {
       const entry = parseEntryBytes(buf, start, end)
       if (entry !== undefined && entry.name !== "") last.set(entry.id, offset)
     },
-    keep: (_buf, _start, _end, offset) => (kept ??= new Set(last.values())).has(offset),
+    keep: (_buf, _start, _end, offset) => {
+      kept ??= Float64Array.from(last.values()).sort()
+      while (cursor < kept.length && kept[cursor]! < offset) cursor++
+      return kept[cursor] === offset
+    },
     // Appended lines are newer than anything kept; keeping them all keeps every answer.
     keepAppended: () => true,
     keepOversized: false
@@ -80,6 +87,11 @@ export interface RewriteOptions {
 }
 
 const CHUNK = 4 * 1024 * 1024
+/**
+ * Lines parsed between turns of the event loop, in bytes (a few milliseconds of parsing): a
+ * chunk's worth at once would keep another fiber's lock hold waiting for its callbacks.
+ */
+const SLICE = 256 * 1024
 const NEWLINE = Buffer.from("\n")
 /** Appends still to copy when the lock is taken, at most (a few milliseconds of copying). */
 const CATCH_UP_BYTES = 1024 * 1024
@@ -172,12 +184,18 @@ const rewriteOnce = (options: RewriteOptions, plan: RewritePlan, dryRun: boolean
         }
       })
     const buffer = Buffer.allocUnsafe(CHUNK)
+    const split = (splitter: LineSplitter, bytes: Buffer, sink: LineSink) =>
+      Effect.gen(function* () {
+        for (let at = 0; at < bytes.length; at += SLICE) {
+          if (at > 0) yield* eventLoopTurn
+          splitter.push(bytes.subarray(at, at + SLICE), sink)
+        }
+      })
 
     if (plan.survey !== undefined) {
-      const survey = plan.survey
       const splitter = new LineSplitter(maxLineBytes)
-      const sink: LineSink = { line: survey, oversized: () => undefined }
-      yield* readRange(0, snapshot, buffer, (bytes) => Effect.sync(() => splitter.push(bytes, sink)))
+      const sink: LineSink = { line: plan.survey, oversized: () => undefined }
+      yield* readRange(0, snapshot, buffer, (bytes) => split(splitter, bytes, sink))
     }
 
     const output = dryRun ? undefined : yield* createTemp(options, dir, path.basename(target), ownershipOf(info))
@@ -230,7 +248,7 @@ const rewriteOnce = (options: RewriteOptions, plan: RewritePlan, dryRun: boolean
     const copyRange = (from: number, length: number) =>
       readRange(from, from + length, Buffer.allocUnsafe(Math.min(CHUNK, length)), (bytes) => output!.write(bytes))
     const copy = (from: number, to: number) =>
-      readRange(from, to, buffer, (bytes) => Effect.zipRight(Effect.sync(() => splitter.push(bytes, sink)), flush))
+      readRange(from, to, buffer, (bytes) => Effect.zipRight(split(splitter, bytes, sink), flush))
 
     // The snapshot, then appends without the lock until only a little is left.
     yield* copy(0, snapshot)

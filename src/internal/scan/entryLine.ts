@@ -6,6 +6,7 @@
  * @internal
  */
 import { isUtf8 } from "node:buffer"
+import { hasNameKey, ID_OFFSET, NAME_OFFSET } from "./canonical.js"
 
 /** A validated line: `id` lowercased for comparison, `name` trimmed ("" when blank). */
 export interface ParsedEntry {
@@ -77,7 +78,62 @@ const topLevelKeyCount = (text: string): number => {
 
 /** Parses bytes `[start, end)` of `buf` (end excludes the `\n`; a trailing `\r` is allowed). */
 export const parseEntryBytes = (buf: Uint8Array, start: number, end: number): ParsedEntry | undefined => {
-  const bytes = buf.subarray(start, end)
-  if (!isUtf8(bytes)) return undefined
-  return parseEntryText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"))
+  const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)
+  const canonical = parseCanonical(bytes, start, end)
+  if (canonical !== null) return canonical
+  const line = bytes.subarray(start, end)
+  if (!isUtf8(line)) return undefined
+  return parseEntryText(line.toString("utf8"))
+}
+
+const OPEN = Buffer.from(`{"id":"`, "latin1")
+const UPDATED_KEY = Buffer.from(`","updated_at":"`, "latin1")
+
+/**
+ * A line exactly as writers produce it, with no escape in its strings, decided from its bytes
+ * (rewrites and the change feed read every line: `JSON.parse` and the duplicate-key check
+ * would be most of their time). `null` for any other line: the full parse decides those.
+ */
+const parseCanonical = (buf: Buffer, s: number, e: number): ParsedEntry | undefined | null => {
+  if (e - s < NAME_OFFSET + UPDATED_KEY.length + 2) return null
+  for (let i = 0; i < OPEN.length; i++) if (buf[s + i] !== OPEN[i]) return null
+  if (!hasNameKey(buf, s, e)) return null
+  for (let i = 0; i < 36; i++) {
+    const c = buf[s + ID_OFFSET + i]!
+    const ok = i === 8 || i === 13 || i === 18 || i === 23 ? c === 0x2d : (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66)
+    if (!ok) return null
+  }
+  const nameStart = s + NAME_OFFSET
+  const nameEnd = plainStringEnd(buf, nameStart, e)
+  if (nameEnd < 0) return null
+  for (let i = 0; i < UPDATED_KEY.length; i++) if (buf[nameEnd + i] !== UPDATED_KEY[i]) return null
+  const updatedStart = nameEnd + UPDATED_KEY.length
+  const updatedEnd = plainStringEnd(buf, updatedStart, e)
+  if (updatedEnd < 0 || updatedEnd + 2 !== e || buf[updatedEnd + 1] !== 0x7d) return null
+  // Everything else is ASCII by now; only the strings can hold other bytes.
+  const ascii = isAscii(buf, nameStart, nameEnd) && isAscii(buf, updatedStart, updatedEnd)
+  if (!ascii && !isUtf8(buf.subarray(s, e))) return undefined
+  const encoding = ascii ? "latin1" : "utf8"
+  const rawId = buf.toString("latin1", s + ID_OFFSET, s + ID_OFFSET + 36)
+  return {
+    id: rawId.toLowerCase(),
+    rawId,
+    name: buf.toString(encoding, nameStart, nameEnd).trim(),
+    updatedAt: buf.toString(encoding, updatedStart, updatedEnd)
+  }
+}
+
+const isAscii = (buf: Buffer, from: number, to: number): boolean => {
+  for (let i = from; i < to; i++) if (buf[i]! >= 0x80) return false
+  return true
+}
+
+/** The closing quote of a string starting at `at` with no escape or control byte; -1 otherwise. */
+const plainStringEnd = (buf: Buffer, at: number, e: number): number => {
+  for (let i = at; i < e; i++) {
+    const c = buf[i]!
+    if (c === 0x22) return i
+    if (c === 0x5c || c < 0x20) return -1
+  }
+  return -1
 }
