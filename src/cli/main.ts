@@ -300,7 +300,14 @@ const report = (cause: Cause.Cause<unknown>) =>
  * runtime turns either signal into an interruption; this remembers which one it was.
  */
 let signal: "SIGINT" | "SIGTERM" | undefined
-for (const name of ["SIGINT", "SIGTERM"] as const) process.once(name, () => (signal ??= name))
+const signals = ["SIGINT", "SIGTERM"] as const
+const noteSignal = (name: (typeof signals)[number]) => () => {
+  signal ??= name
+  // A second signal then ends the process at once, as the runtime no longer listens either.
+  for (const other of signals) process.removeListener(other, listeners[other])
+}
+const listeners = { SIGINT: noteSignal("SIGINT"), SIGTERM: noteSignal("SIGTERM") }
+for (const name of signals) process.on(name, listeners[name])
 
 cli(process.argv).pipe(
   Effect.exit,

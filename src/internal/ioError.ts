@@ -14,7 +14,10 @@ const describe = (error: unknown): string => {
     const e = error as { _tag?: string; reason?: unknown; description?: unknown; cause?: unknown; message?: unknown }
     if (e._tag === "SystemError" || e._tag === "BadArgument") {
       const code = (e.cause as { code?: unknown } | undefined)?.code
-      return [e.reason, typeof code === "string" ? code : undefined, e.description].filter(Boolean).join(": ")
+      const description = typeof e.description === "string" ? e.description : undefined
+      // Node's description already starts with the code ("ENOSPC: no space left on device, write").
+      const parts = [e.reason === "Unknown" ? undefined : e.reason, description?.startsWith(String(code)) ? undefined : code, description]
+      return parts.filter((part) => typeof part === "string" && part !== "").join(": ")
     }
     if (typeof e.message === "string") return e.message
   }

@@ -335,16 +335,22 @@ const rewriteOnce = (options: RewriteOptions, plan: RewritePlan, dryRun: boolean
           quiet = 0
           const bytes = yield* readAt(carried, Buffer.allocUnsafe(size - carried))
           const kept: Array<Buffer> = []
-          let start = 0
-          for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, start)) {
-            counts.linesBefore++
-            if (plan.keepAppended(bytes, start, nl)) {
-              kept.push(bytes.subarray(start, nl + 1))
+          const lines = new LineSplitter(maxLineBytes, carried)
+          lines.push(bytes, {
+            line: (buf, start, end) => {
+              counts.linesBefore++
+              if (!plan.keepAppended(buf, start, end)) return
               counts.linesAfter++
+              kept.push(buf.subarray(start, end + 1))
+            },
+            oversized: (offset, length) => {
+              counts.linesBefore++
+              counts.linesAfter++
+              kept.push(bytes.subarray(offset - carried, offset - carried + length + 1))
             }
-            start = nl + 1
-          }
-          kept.push(bytes.subarray(start))
+          })
+          // A line still being written goes over as it is; its rest follows in a later round.
+          kept.push(bytes.subarray(lines.pendingStart - carried))
           yield* Effect.scoped(
             Effect.gen(function* () {
               const file = yield* op(fs.open(target, { flag: "a" }))
