@@ -38,8 +38,12 @@ export interface IndexReaderShape {
   /** The latest named entry of each thread, newest first; reads only as far as consumed. */
   readonly latestEntries: Stream.Stream<SessionIndexEntry, IndexIoError>
   /**
-   * Named entries appended after subscription, by this process or any other, in append
-   * order; a torn line is held back until complete. Never ends by itself.
+   * Every named entry appended after subscription, by this process or any other, exactly once
+   * and in append order: across deletion and re-creation of the file, truncation and regrowth,
+   * and this library's `compact`/`removeThread` from any process however far the consumer
+   * lags. A torn line is held back until complete. After a replacement by another program it
+   * resumes after the newest line it had read, without replaying (see the README for what it
+   * may then miss). Never ends by itself.
    */
   readonly changes: Stream.Stream<SessionIndexEntry, IndexIoError>
 }

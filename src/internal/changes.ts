@@ -25,7 +25,7 @@ import * as Path from "@effect/platform/Path"
 import { type Duration, Effect, Exit, Option, Queue, Scope, Stream } from "effect"
 import type { IndexIoError } from "../Errors.js"
 import { ioError, isNotFound } from "./ioError.js"
-import { readJournal, type RewriteRecord } from "./rewriteJournal.js"
+import { EDGE_BYTES as JOURNAL_EDGE_BYTES, readJournal } from "./rewriteJournal.js"
 import { type ParsedEntry, parseEntryBytes } from "./scan/entryLine.js"
 import { LineSplitter } from "./scan/lineSplitter.js"
 
@@ -35,7 +35,11 @@ const READ_BYTES = 4 * 1024 * 1024
 /** Lines remembered to find our place again (with their offsets, in the current file). */
 const RECENT_LINES = 4096
 /** Files held open for a lagging consumer, at most; past this the middle ones are let go. */
-const MAX_GENERATIONS = 8
+const MAX_GENERATIONS = 64
+/** Besides the last lines, one line per this many bytes read is remembered. */
+const SPARSE_EVERY = 1024 * 1024
+/** Bytes remembered where the feed starts reading a file it moved to. */
+const EDGE_BYTES = 256
 
 /** One file that was at the index path. */
 interface Generation {
@@ -51,6 +55,7 @@ interface Generation {
   deletedAfter: boolean
 }
 
+/** A named entry the feed read (or the bytes before where it started in a file). */
 interface RecentLine {
   /** In the current file; -1 once the feed moved on to another. */
   offset: number
@@ -69,6 +74,7 @@ export const watchChanges = (
       const context = yield* Effect.context<FileSystem.FileSystem | Path.Path>()
       const generations: Array<Generation> = []
       const recent: Array<RecentLine> = []
+      const sparse: Array<RecentLine> = []
       /** Bytes of the current file handed to the splitter so far. */
       let position = 0
       let splitter = new LineSplitter(maxLineBytes)
@@ -140,7 +146,14 @@ export const watchChanges = (
         if (generations.length > MAX_GENERATIONS) yield* closeGeneration(generations.splice(1, 1)[0]!)
       })
 
+      /**
+       * Places the feed can verify it still stands on: each a line's bytes at its offset in the
+       * current file (offset -1 once the feed moved to another file; the text still serves to
+       * find its place there). The last lines read, and one per MiB read further back. Named
+       * entries only: an empty line or a short bad one could be found again by chance.
+       */
       const remember = (offset: number, text: string) => {
+        if (offset >= (sparse.at(-1)?.offset ?? -SPARSE_EVERY) + SPARSE_EVERY) sparse.push({ offset, text })
         recent.push({ offset, text })
         if (recent.length > 2 * RECENT_LINES) recent.splice(0, recent.length - RECENT_LINES)
       }
@@ -151,7 +164,8 @@ export const watchChanges = (
           const sink = {
             line: (buf: Buffer, start: number, end: number, offset: number) => {
               const entry = parseEntryBytes(buf, start, end)
-              if (entry !== undefined && entry.name !== "") out.push(entry)
+              if (entry === undefined || entry.name === "") return
+              out.push(entry)
               remember(offset, buf.toString("latin1", start, end))
             },
             oversized: () => undefined
@@ -162,12 +176,17 @@ export const watchChanges = (
             splitter.push(bytes, sink)
             position += bytes.length
           }
+          // An unfinished line is read again next time, not carried: it may be cut off (a failed
+          // append rolled back) and something else written in its place. One already too long
+          // to ever be an entry is skipped to its end instead.
+          if (splitter.pendingBytes > 0 && splitter.pendingBytes <= maxLineBytes) startAt(splitter.pendingStart)
         })
 
       /** Lines at or after `offset` of the current file are gone: no longer places to resume. */
       const forgetFrom = (offset: number) => {
-        const kept = recent.filter((line) => line.offset < 0 || line.offset + line.text.length < offset)
-        recent.splice(0, recent.length, ...kept)
+        const before = (line: RecentLine) => line.offset < 0 || line.offset + line.text.length < offset
+        recent.splice(0, recent.length, ...recent.filter(before))
+        sparse.splice(0, sparse.length, ...sparse.filter(before))
       }
 
       const startAt = (offset: number) => {
@@ -179,26 +198,42 @@ export const watchChanges = (
       const intact = (g: Generation, line: RecentLine) =>
         Effect.map(readAt(g, line.offset, line.text.length + 1), (bytes) => bytes.toString("latin1") === line.text + "\n")
 
-      /** After an in-place truncation: past the newest remembered line still intact below the cut. */
-      const resumeAfterTruncation = (g: Generation, size: number) =>
+      /** The newest place the feed stands on in the current file, if any. */
+      const newestPlace = (): RecentLine | undefined => {
+        const last = recent.at(-1)
+        const far = sparse.at(-1)
+        if (last === undefined || last.offset < 0) return far
+        return far === undefined || far.offset < last.offset ? last : far
+      }
+
+      /**
+       * After an in-place truncation (seen by size, or by a remembered line no longer there):
+       * just past the newest remembered line still intact within what survived (`limit`);
+       * nothing intact: the whole file is new.
+       */
+      const resumeAfterTruncation = (g: Generation, limit: number) =>
         Effect.gen(function* () {
-          const limit = Math.min(g.lowWater, size)
-          for (let i = recent.length - 1; i >= 0; i--) {
-            const line = recent[i]!
-            if (line.offset < 0) break
-            const end = line.offset + line.text.length + 1
-            if (end <= limit && (yield* intact(g, line))) return end
+          const places = [...sparse, ...recent.filter((line) => line.offset >= 0)].sort((a, b) => b.offset - a.offset)
+          for (const place of places) {
+            const end = place.offset + place.text.length + 1
+            if (end <= limit && (yield* intact(g, place))) return end
           }
-          // The cut went below every line remembered: what follows it is new.
-          return g.lowWater < position ? limit : 0
+          return 0
         })
 
-      /** In a file another program put at the path: just past the newest line read before. */
-      const resync = (g: Generation) =>
+      /**
+       * In a file another program put at the path: if it continues this history (its first
+       * named entry is a line of the old file), just past the newest named line read before
+       * that its last MiB holds, else (none there) its end; if it is a new history (deleted and
+       * created again unseen), its start.
+       */
+      const resync = (old: Generation, next: Generation) =>
         Effect.gen(function* () {
-          const size = yield* sizeOf(g)
+          const size = yield* sizeOf(next)
+          const firstNamed = firstNamedLine(yield* readAt(next, 0, Math.min(size, RESYNC_WINDOW)))
+          if (firstNamed === undefined || !(yield* holdsLine(old, firstNamed))) return 0
           const from = Math.max(0, size - RESYNC_WINDOW)
-          const tail = yield* readAt(g, from, size - from)
+          const tail = yield* readAt(next, from, size - from)
           const known = new Set(recent.map((line) => line.text))
           let end = tail.lastIndexOf(10) + 1
           while (end > 0) {
@@ -207,16 +242,58 @@ export const watchChanges = (
             if (known.has(tail.toString("latin1", start, end - 1))) return from + end
             end = start
           }
-          return size <= RESYNC_WINDOW ? 0 : size
+          return size
+        })
+
+      /** The first line of `head` that is a named entry, with its `\n`. */
+      const firstNamedLine = (head: Buffer): Buffer | undefined => {
+        for (let start = 0, end = head.indexOf(10); end >= 0; start = end + 1, end = head.indexOf(10, start)) {
+          if (parseEntryBytes(head, start, end)?.name) return head.subarray(start, end + 1)
+        }
+        return undefined
+      }
+
+      /** Whether `line` (with its `\n`) is one of the lines of `g`. */
+      const holdsLine = (g: Generation, line: Buffer) =>
+        Effect.gen(function* () {
+          const size = yield* sizeOf(g)
+          const needle = Buffer.concat([Buffer.from("\n"), line])
+          if ((yield* readAt(g, 0, line.length)).equals(line)) return true
+          // Chunks overlap by the needle's length, so a line across a boundary is still found.
+          for (let at = 0; at < size; at += READ_BYTES) {
+            const bytes = yield* readAt(g, at, Math.min(READ_BYTES + needle.length, size - at))
+            if (bytes.indexOf(needle) >= 0) return true
+          }
+          return false
+        })
+
+      /** Remembers the bytes just before `offset` (a line boundary) in the current file. */
+      const standOn = (g: Generation, offset: number) =>
+        Effect.gen(function* () {
+          if (offset === 0) return
+          const from = Math.max(0, offset - EDGE_BYTES)
+          const bytes = yield* readAt(g, from, offset - from)
+          // A piece of a line serves as well as a line: only its bytes and where it ends matter.
+          if (bytes.length === offset - from && bytes[bytes.length - 1] === 10) {
+            sparse.push({ offset: from, text: bytes.toString("latin1", 0, bytes.length - 1) })
+          }
         })
 
       /** The journal's record of the rewrite that replaced `old` by `next`, if it was ours. */
       const rewriteOf = (old: Generation, next: Generation) =>
-        Effect.map(
-          readJournal(old.resolved).pipe(Effect.provide(context)),
-          (records): RewriteRecord | undefined =>
-            records.findLast((r) => r.dev === old.dev && r.ino === old.ino && r.newIno === next.ino)
-        )
+        Effect.gen(function* () {
+          const records = yield* readJournal(old.resolved).pipe(Effect.provide(context))
+          const edgeAt = (g: Generation, at: number) =>
+            Effect.map(readAt(g, Math.max(0, at - JOURNAL_EDGE_BYTES), Math.min(at, JOURNAL_EDGE_BYTES)), (bytes) => bytes.toString("latin1"))
+          for (const record of records.toReversed()) {
+            if (record.dev !== old.dev || record.ino !== old.ino || record.newIno !== next.ino) continue
+            // The same numbers may have named other files before: the bytes say whether these.
+            if ((yield* edgeAt(old, record.end)) !== record.endEdge) continue
+            if ((yield* edgeAt(next, record.newStart)) !== record.newStartEdge) continue
+            return record
+          }
+          return undefined
+        })
 
       const poll = Effect.gen(function* () {
         yield* observe
@@ -224,13 +301,11 @@ export const watchChanges = (
         while (generations.length > 0) {
           const current = generations[0]!
           const size = yield* sizeOf(current)
-          const newest = recent.at(-1)
+          const place = newestPlace()
           const truncated =
-            current.lowWater < position ||
-            size < position ||
-            (newest !== undefined && newest.offset >= 0 && !(yield* intact(current, newest)))
+            current.lowWater < position || size < position || (place !== undefined && !(yield* intact(current, place)))
           if (truncated) {
-            const resume = yield* resumeAfterTruncation(current, size)
+            const resume = yield* resumeAfterTruncation(current, Math.min(current.lowWater, size))
             forgetFrom(resume)
             startAt(resume)
           }
@@ -239,10 +314,13 @@ export const watchChanges = (
           const record = next === undefined ? undefined : yield* rewriteOf(current, next)
           yield* readTo(current, record === undefined ? size : Math.min(record.end, size), out)
           if (next === undefined) break
+          const resume = record !== undefined ? record.newStart : current.deletedAfter ? 0 : yield* resync(current, next)
           generations.shift()
           yield* closeGeneration(current)
           for (const line of recent) line.offset = -1
-          startAt(record !== undefined ? record.newStart : current.deletedAfter ? 0 : yield* resync(next))
+          sparse.splice(0)
+          startAt(resume)
+          yield* standOn(next, resume)
         }
         return out
       })
@@ -258,7 +336,7 @@ export const watchChanges = (
         // The window's first line is whole only if the window starts the file.
         let start = from === 0 ? 0 : tail.indexOf(10) + 1 || tail.length
         for (let end = tail.indexOf(10, start); end >= 0; end = tail.indexOf(10, start)) {
-          remember(from + start, tail.toString("latin1", start, end))
+          if (parseEntryBytes(tail, start, end)?.name) remember(from + start, tail.toString("latin1", start, end))
           start = end + 1
         }
         startAt(from + start)

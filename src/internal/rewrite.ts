@@ -27,7 +27,7 @@ import { eventLoopTurn } from "./eventLoopTurn.js"
 import { ioError, isNotFound } from "./ioError.js"
 import { type FlockBinding, tryFlock } from "./lock.js"
 import { adoptOwnership, type Ownership, ownershipOf } from "./owner.js"
-import { appendJournal, isTempName, RewriteRecord, tempName } from "./rewriteJournal.js"
+import { appendJournal, EDGE_BYTES, isTempName, RewriteRecord, tempName } from "./rewriteJournal.js"
 import { parseEntryBytes } from "./scan/entryLine.js"
 import { type LineSink, LineSplitter } from "./scan/lineSplitter.js"
 import type { WriteGate } from "./writeGate.js"
@@ -268,13 +268,17 @@ const rewriteOnce = (options: RewriteOptions, plan: RewritePlan, dryRun: boolean
       Effect.gen(function* () {
         const start = splitter.pendingStart
         const length = size - start
-        if (length <= 0) return
+        if (length <= 0) return 0
         counts.linesBefore++
-        if (length > maxLineBytes) return yield* Effect.zipRight(Effect.sync(() => keepLine({ from: start, length }, length)), flush)
-        const bytes = yield* readAt(start, Buffer.allocUnsafe(length))
-        if (!plan.keepAppended(bytes, 0, bytes.length)) return
-        keepLine(bytes, bytes.length)
+        if (length <= maxLineBytes) {
+          const bytes = yield* readAt(start, Buffer.allocUnsafe(length))
+          if (!plan.keepAppended(bytes, 0, bytes.length)) return 0
+          keepLine(bytes, bytes.length)
+        } else {
+          keepLine({ from: start, length }, length)
+        }
         yield* flush
+        return length
       })
 
     if (output === undefined) {
@@ -295,17 +299,25 @@ const rewriteOnce = (options: RewriteOptions, plan: RewritePlan, dryRun: boolean
         const size = Number((yield* op(source.stat).pipe(Effect.mapError(ioError("stat", indexPath)))).size)
         if (size < copied) return "replaced" as const
         yield* copy(copied, size)
-        yield* copyTail(size)
+        const tailStart = splitter.pendingStart
+        const tailKept = yield* copyTail(size)
         yield* output.sync
         const made = yield* op(output.file.stat).pipe(Effect.mapError(ioError("stat", output.path)))
+        // Whole lines on both sides: a torn tail carried over is read in the new file, where its
+        // rest will be appended.
+        const newStart = Number(made.size) - tailKept
+        const edge = (read: (position: number, into: Buffer) => Effect.Effect<Buffer, IndexIoError>, at: number) =>
+          Effect.map(read(Math.max(0, at - EDGE_BYTES), Buffer.alloc(Math.min(at, EDGE_BYTES))), (bytes) => bytes.toString("latin1"))
         yield* appendJournal(
           target,
           new RewriteRecord({
             dev: info.dev,
             ino: Option.getOrElse(info.ino, () => 0),
-            end: size,
+            end: tailStart,
+            endEdge: yield* edge(readAt, tailStart),
             newIno: Option.getOrElse(made.ino, () => 0),
-            newStart: Number(made.size)
+            newStart,
+            newStartEdge: yield* edge(output.readAt, newStart)
           }),
           ownershipOf(info)
         )
@@ -383,6 +395,8 @@ interface Output {
   readonly file: FileSystem.File
   readonly path: string
   readonly write: (bytes: Uint8Array) => Effect.Effect<void, IndexIoError>
+  /** Reads back what was written (once writing is done: reading moves the write position). */
+  readonly readAt: (position: number, into: Buffer) => Effect.Effect<Buffer, IndexIoError>
   readonly sync: Effect.Effect<void, IndexIoError>
   /** After the rename: the temp file is the index now and must not be removed. */
   readonly committed: () => void
@@ -400,7 +414,7 @@ const createTemp = (options: RewriteOptions, dir: string, indexBase: string, lik
     const fail = (reason: string) => new IndexIoError({ op: "rewrite", path: options.indexPath, reason })
     let committed = false
     yield* Effect.addFinalizer(() => (committed ? Effect.void : Effect.ignore(op(fs.remove(tempPath)))))
-    const file = yield* op(fs.open(tempPath, { flag: "wx", mode: 0o600 })).pipe(Effect.mapError(ioError("create", tempPath)))
+    const file = yield* op(fs.open(tempPath, { flag: "wx+", mode: 0o600 })).pipe(Effect.mapError(ioError("create", tempPath)))
     const locked = tryFlock(Option.getOrThrow(options.binding), file.fd)
     if (locked._tag === "Unsupported") {
       return yield* new IndexLockUnavailable({ path: options.lockPath, reason: locked.reason })
@@ -423,6 +437,11 @@ const createTemp = (options: RewriteOptions, dir: string, indexBase: string, lik
               ? Effect.void
               : Effect.fail(fail(`${ioError("write", tempPath)(error).reason} after ${written} of ${bytes.length} bytes; the index was left unchanged`))
           )
+        ),
+      readAt: (position, into) =>
+        op(Effect.zipRight(file.seek(position, "start"), file.read(into))).pipe(
+          Effect.map((n) => into.subarray(0, Number(n))),
+          Effect.mapError(ioError("read", tempPath))
         ),
       sync: op(file.sync).pipe(Effect.mapError(ioError("fsync", tempPath))),
       committed: () => void (committed = true)

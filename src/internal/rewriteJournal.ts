@@ -19,13 +19,23 @@ import type { IndexIoError } from "../Errors.js"
 import { ioError } from "./ioError.js"
 import { adoptOwnership, type Ownership } from "./owner.js"
 
+/**
+ * Inode numbers are reused as soon as a file is gone, so a record also carries the bytes just
+ * before `end` in the old file and just before `newStart` in the new one: a record of some
+ * earlier rewrite between files that had the same numbers does not match those.
+ */
 export class RewriteRecord extends Schema.Class<RewriteRecord>("RewriteRecord")({
   dev: Schema.Number,
   ino: Schema.Number,
   end: Schema.Number,
+  endEdge: Schema.String,
   newIno: Schema.Number,
-  newStart: Schema.Number
+  newStart: Schema.Number,
+  newStartEdge: Schema.String
 }) {}
+
+/** How many bytes before a position make its edge (latin1, one character per byte). */
+export const EDGE_BYTES = 48
 
 const KEEP = 16
 const Records = Schema.parseJson(RewriteRecord)
