@@ -88,7 +88,7 @@ export const make: Effect.Effect<IndexWriterShape, never, IndexConfig | FileSyst
     const gate = makeWriteGate({
       lock,
       wait: Duration.millis(config.lockTimeoutMs),
-      writeBatch: appendBatch(fs, config.codexHome, path),
+      writeBatch: appendBatch(config.appendFs, config.codexHome, path),
       onUnlocked: (reason) =>
         Effect.suspend(() => {
           if (warned) return Effect.void

@@ -1,8 +1,5 @@
-import { SystemError } from "@effect/platform/Error"
-import * as FileSystem from "@effect/platform/FileSystem"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { it } from "@effect/vitest"
-import { Chunk, Deferred, Effect, Either, Fiber, Layer, Stream } from "effect"
+import { Chunk, Deferred, Effect, Either, Fiber, Stream } from "effect"
 import { execFile } from "node:child_process"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
@@ -10,6 +7,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { expect } from "vitest"
 import { IndexReader, type IndexReaderShape, IndexWriter, NodeSessionIndex } from "../src/index.js"
+import { type AppendFs, nodeAppendFs } from "../src/internal/appendBatch.js"
 import { layerWith } from "../src/NodeSessionIndex.js"
 
 const line = (id: string, name: string) => JSON.stringify({ id, thread_name: name, updated_at: "t" }) + "\n"
@@ -657,73 +655,33 @@ it.live("torn lines: emitted once when completed, also across a compaction; a fr
  * then fails with ENOSPC, so the writer rolls the partial line back with a truncate; hooks run
  * just before and just after that truncate.
  */
-const tearingAppends = (indexPath: string) => {
-  const fault = {
-    armed: false,
-    beforeTruncate: Effect.void as Effect.Effect<void>,
-    afterTruncate: (): void => undefined
-  }
-  const wrap = (file: FileSystem.File): FileSystem.File => {
-    let writes = 0
-    const write = (buffer: Uint8Array) =>
-      writes++ === 0
-        ? file.write(buffer.subarray(0, 25))
-        : Effect.fail(
-            new SystemError({
-              reason: "Unknown",
-              module: "FileSystem",
-              method: "write",
-              pathOrDescriptor: indexPath,
-              description: "ENOSPC: injected",
-              cause: Object.assign(new Error("ENOSPC"), { code: "ENOSPC" })
-            })
-          )
-    return {
-      [FileSystem.FileTypeId]: FileSystem.FileTypeId,
-      fd: file.fd,
-      get stat() {
-        return file.stat
-      },
-      get sync() {
-        return file.sync
-      },
-      seek: (offset, from) => file.seek(offset, from),
-      read: (buffer) => file.read(buffer),
-      readAlloc: (size) => file.readAlloc(size),
-      truncate: (length) =>
-        Effect.zipRight(
-          fault.beforeTruncate,
-          Effect.tap(file.truncate(length), () => Effect.sync(() => fault.afterTruncate()))
-        ),
-      write,
-      writeAll: (buffer) =>
-        Effect.gen(function* () {
-          let done = 0
-          while (done < buffer.length) done += Number(yield* write(buffer.subarray(done)))
-        })
+/**
+ * Appends that fail once armed: 25 bytes are written, then ENOSPC, and the writer cuts them off
+ * again; `afterTruncate` runs right after the cut, under the writer's lock.
+ */
+const tearingAppends = () => {
+  const fault = { armed: false, writes: 0, afterTruncate: (): void => undefined }
+  const appendFs: AppendFs = {
+    ...nodeAppendFs,
+    write: (fd, buffer) => {
+      if (!fault.armed) return nodeAppendFs.write(fd, buffer)
+      if (fault.writes++ === 0) return nodeAppendFs.write(fd, buffer.subarray(0, 25))
+      throw Object.assign(new Error("ENOSPC: injected, write"), { code: "ENOSPC" })
+    },
+    truncate: (fd, length) => {
+      nodeAppendFs.truncate(fd, length)
+      fault.armed = false
+      fault.writes = 0
+      fault.afterTruncate()
     }
   }
-  const fileSystem = Layer.effect(
-    FileSystem.FileSystem,
-    Effect.map(FileSystem.FileSystem, (real) =>
-      FileSystem.FileSystem.of({
-        ...real,
-        open: (p, options) =>
-          Effect.map(real.open(p, options), (file) => {
-            if (p !== indexPath || options?.flag !== "a+" || !fault.armed) return file
-            fault.armed = false
-            return wrap(file)
-          })
-      })
-    )
-  ).pipe(Layer.provide(NodeFileSystem.layer))
-  return { fault, fileSystem }
+  return { fault, appendFs }
 }
 
 it.live("an append that fails and is rolled back is never emitted, even when a line follows at once", () => {
   const home = tempHome()
   const file = path.join(home, INDEX)
-  const { fault, fileSystem } = tearingAppends(file)
+  const { fault, appendFs } = tearingAppends()
   return Effect.gen(function* () {
     const writer = yield* IndexWriter
     const feed = yield* subscribe(yield* IndexReader, file)
@@ -732,8 +690,6 @@ it.live("an append that fails and is rolled back is never emitted, even when a l
       Effect.gen(function* () {
         const size = fs.statSync(file).size
         fault.armed = true
-        // The feed reads the 25 bytes of the doomed line before they are cut off again.
-        fault.beforeTruncate = Effect.sleep(NOTICE)
         fault.afterTruncate = then
         const failed = yield* Effect.either(writer.appendThreadName(crypto.randomUUID(), "rolled back"))
         expect(Either.isLeft(failed) && failed.left._tag === "IndexIoError").toBe(true)
@@ -746,15 +702,15 @@ it.live("an append that fails and is rolled back is never emitted, even when a l
     // Another writer's line right after the cut (as Codex's would be, waiting for the lock).
     yield* failOnce(() => void log.named(named(1, "after the rollback, at once")))
     yield* caughtUp(feed, log)
-    // The same cut by hand, with nothing in between: a partial line the feed has read, cut off,
-    // and another thread's line appended in the same tick.
+    // A cut the feed sees happen (another process's rollback): a partial line it has read, cut
+    // off, and another thread's line appended in the same tick.
     const before = fs.statSync(file).size
     fs.appendFileSync(file, entryLine(crypto.randomUUID(), "cut off").slice(0, 25))
     yield* Effect.sleep(NOTICE)
     fs.truncateSync(file, before)
     log.named(named(1, "right after the cut"))
     yield* expectExactly(feed, log.expected)
-  }).pipe(Effect.provide(layerWith({ codexHome: home, workers: 0 }, { fileSystem })))
+  }).pipe(Effect.provide(layerWith({ codexHome: home, workers: 0, appendFs })))
 })
 
 // 7. Random operations against the model -------------------------------------------------------------

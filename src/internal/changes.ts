@@ -84,13 +84,13 @@ export const watchChanges = (
 
       const closeGeneration = (g: Generation) => Scope.close(g.scope, Exit.void)
 
-      const readAt = (g: Generation, position: number, length: number) =>
+      const readAt = (g: Generation, at: number, length: number) =>
         Effect.uninterruptible(
           Effect.gen(function* () {
             const buffer = Buffer.allocUnsafe(length)
             let done = 0
             while (done < length) {
-              yield* g.file.seek(position + done, "start")
+              yield* g.file.seek(at + done, "start")
               const n = Number(yield* g.file.read(buffer.subarray(done)))
               if (n === 0) break
               done += n
@@ -127,7 +127,10 @@ export const watchChanges = (
         const opened = yield* fs.open(indexPath, { flag: "r" }).pipe(
           Scope.extend(scope),
           Effect.flatMap((file) => Effect.map(file.stat, (now) => ({ file, now }))),
-          Effect.option
+          Effect.map(Option.some),
+          Effect.catchIf(isNotFound, () => Effect.succeed(Option.none())),
+          Effect.tapError(() => Scope.close(scope, Exit.void)),
+          Effect.mapError(ioError("open", indexPath))
         )
         // Gone or replaced between the stat and the open: the next look sees what is there.
         if (Option.isNone(opened) || opened.value.now.dev !== info.value.dev || Option.getOrUndefined(opened.value.now.ino) !== ino) {

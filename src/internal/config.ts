@@ -6,6 +6,7 @@
 import * as Path from "@effect/platform/Path"
 import { Config, Context, Effect, Layer, Option } from "effect"
 import * as os from "node:os"
+import { type AppendFs, nodeAppendFs } from "./appendBatch.js"
 import { type FlockBinding, loadBinding } from "./lock.js"
 import { defaultScanOptions, type ReverseScanOptions } from "./scan/reverseReader.js"
 
@@ -32,6 +33,8 @@ export interface TuningOptions extends LayerOptions {
   readonly incremental?: boolean | undefined
   /** The `flock` binding; tests pass a refusing one, or none. Default: `fs-ext` if it loads. */
   readonly flock?: Option.Option<FlockBinding> | undefined
+  /** The system calls of an append; tests pass failing ones. */
+  readonly appendFs?: AppendFs | undefined
 }
 
 export interface IndexSettings {
@@ -45,6 +48,7 @@ export interface IndexSettings {
   readonly incremental: boolean
   readonly lockTimeoutMs: number
   readonly flock: Option.Option<FlockBinding>
+  readonly appendFs: AppendFs
   readonly scan: ReverseScanOptions
 }
 
@@ -84,6 +88,7 @@ export const layerConfig = (options: TuningOptions = {}): Layer.Layer<IndexConfi
         incremental: options.incremental ?? true,
         lockTimeoutMs: options.lockTimeoutMs ?? 10_000,
         flock: options.flock ?? loadBinding(),
+        appendFs: options.appendFs ?? nodeAppendFs,
         scan: { ...defaultScanOptions, maxLineBytes: options.maxLineBytes ?? defaultScanOptions.maxLineBytes }
       }
     })

@@ -22,13 +22,14 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import { Effect, Option } from "effect"
 import { IndexIoError, type IndexLockTimeout, IndexLockUnavailable } from "../Errors.js"
-import { writeFully } from "./appendBatch.js"
+import { writeFully } from "./writeFully.js"
 import { eventLoopTurn } from "./eventLoopTurn.js"
 import { ioError, isNotFound } from "./ioError.js"
 import { type FlockBinding, tryFlock } from "./lock.js"
 import { adoptOwnership, type Ownership, ownershipOf } from "./owner.js"
 import { appendJournal, EDGE_BYTES, isTempName, RewriteRecord, tempName } from "./rewriteJournal.js"
-import { parseEntryBytes } from "./scan/entryLine.js"
+import { leadingIdBytes, namedEntryId, parseEntryBytes } from "./scan/entryLine.js"
+import { IdTable } from "./scan/idTable.js"
 import { type LineSink, LineSplitter } from "./scan/lineSplitter.js"
 import type { WriteGate } from "./writeGate.js"
 
@@ -58,20 +59,15 @@ export const removeThreadPlan = (id: string): RewritePlan => {
 
 /** The last named line of each thread, in file order. */
 export const compactPlan = (): RewritePlan => {
-  const last = new Map<string, number>()
-  // The copy asks about the snapshot's lines in file order: a cursor over the sorted offsets.
-  let kept: Float64Array | undefined
-  let cursor = 0
+  const last = new IdTable()
   return {
     survey: (buf, start, end, offset) => {
-      const entry = parseEntryBytes(buf, start, end)
-      if (entry !== undefined && entry.name !== "") last.set(entry.id, offset)
+      if (namedEntryId(buf, start, end, last.id)) last.set(offset)
     },
-    keep: (_buf, _start, _end, offset) => {
-      kept ??= Float64Array.from(last.values()).sort()
-      while (cursor < kept.length && kept[cursor]! < offset) cursor++
-      return kept[cursor] === offset
-    },
+    // Only named entries were surveyed: the offset of one found under this line's id is this
+    // line's only if it is one. So a line in writers' layout needs just its id read.
+    keep: (buf, start, end, offset) =>
+      (leadingIdBytes(buf, start, end, last.id) || namedEntryId(buf, start, end, last.id)) && last.get() === offset,
     // Appended lines are newer than anything kept; keeping them all keeps every answer.
     keepAppended: () => true,
     keepOversized: false

@@ -48,13 +48,14 @@ export interface WriteGate {
 }
 
 /**
- * `writeBatch` appends the lines as one write and reports, per line, whether it was written.
+ * `writeBatch` appends the lines as one write and reports, per line, whether it was written:
+ * synchronously, so nothing else in the process can stretch the lock hold.
  * `onUnlocked` runs when an append goes ahead without the lock (the system cannot lock).
  */
 export const makeWriteGate = (options: {
   readonly lock: WriterLock
   readonly wait: Duration.Duration
-  readonly writeBatch: (lines: ReadonlyArray<Uint8Array>) => Effect.Effect<ReadonlyArray<Exit.Exit<void, IndexIoError>>>
+  readonly writeBatch: (lines: ReadonlyArray<Uint8Array>) => ReadonlyArray<Exit.Exit<void, IndexIoError>>
   readonly onUnlocked: (reason: string) => Effect.Effect<void>
 }): WriteGate => {
   const { lock, wait, writeBatch, onUnlocked } = options
@@ -126,7 +127,7 @@ export const makeWriteGate = (options: {
           const held: Held = yield* restore(holdFor(job))
           if (!held.locked) yield* onUnlocked(held.reason)
           const batch = takeBatch()
-          const exits = yield* writeBatch(batch.map((j) => j.line!))
+          const exits = writeBatch(batch.map((j) => j.line!))
           // By identity: a follower interrupted meanwhile has already left the queue.
           for (const j of batch) {
             const at = queue.indexOf(j)

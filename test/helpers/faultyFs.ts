@@ -7,6 +7,7 @@ import { SystemError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect, Fiber, Layer } from "effect"
+import { type AppendFs, nodeAppendFs } from "../../src/internal/appendBatch.js"
 
 export interface WriteCall {
   /** 0-based count of writes so far, over every file. */
@@ -41,7 +42,13 @@ const failure = (method: string, errno: string, path: string) =>
     cause: Object.assign(new Error(errno), { code: errno })
   })
 
-export const faultyFileSystem = (faults: Faults = {}): { readonly layer: Layer.Layer<FileSystem.FileSystem>; readonly log: OpLog } => {
+/**
+ * The faulty platform `FileSystem` (rewrites, the feed) and the faulty system calls of appends,
+ * sharing one fault schedule and one log.
+ */
+export const faultyFileSystem = (
+  faults: Faults = {}
+): { readonly layer: Layer.Layer<FileSystem.FileSystem>; readonly appendFs: AppendFs; readonly log: OpLog } => {
   const log: OpLog = { started: 0, inFlight: 0, writes: 0, ops: [] }
   /**
    * The operation runs in a fiber of its own, so `inFlight` counts what the system is really
@@ -109,5 +116,15 @@ export const faultyFileSystem = (faults: Faults = {}): { readonly layer: Layer.L
       })
     )
   ).pipe(Layer.provide(NodeFileSystem.layer))
-  return { layer, log }
+  const appendFs: AppendFs = {
+    ...nodeAppendFs,
+    write: (fd, buffer) => {
+      const n = log.writes++
+      const fault = faults.write?.({ n, path: `fd ${fd}`, bytes: buffer.length })
+      if (fault === undefined) return nodeAppendFs.write(fd, buffer)
+      if ("errno" in fault) throw Object.assign(new Error(`${fault.errno}: injected, write`), { code: fault.errno })
+      return nodeAppendFs.write(fd, buffer.subarray(0, Math.min(fault.short, buffer.length)))
+    }
+  }
+  return { layer, appendFs, log }
 }

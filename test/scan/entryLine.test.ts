@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { isUuid, parseEntryBytes, parseEntryText } from "../../src/internal/scan/entryLine.js"
-import { canonical, escapedName, ID, reordered, spaced, TS, withExtra } from "../helpers/lines.js"
+import { isUuid, leadingIdBytes, namedEntryId, parseEntryBytes, parseEntryText } from "../../src/internal/scan/entryLine.js"
+import { IdTable } from "../../src/internal/scan/idTable.js"
+import { canonical, escapedName, ID, reordered, spaced, TS, uuidN, withExtra } from "../helpers/lines.js"
 import { modelParseLine } from "../helpers/model.js"
 
 const bytes = (...parts: Array<string | Array<number>>): Buffer =>
@@ -85,6 +86,19 @@ describe("parseEntryBytes (the tolerant line reader)", () => {
     })
   }
 
+  it("namedEntryId (what compaction asks of every line) answers as the full parse on every case", () => {
+    for (const [description, line] of cases) {
+      const parsed = parseEntryBytes(line, 0, line.length)
+      const id = new Uint8Array(16)
+      const named = namedEntryId(line, 0, line.length, id)
+      expect(named, description).toBe(parsed !== undefined && parsed.name !== "")
+      if (named) expect(Buffer.from(id).toString("hex"), description).toBe(parsed!.id.replaceAll("-", ""))
+      // The leading id, when there is one, is the entry's id for every entry.
+      const leading = new Uint8Array(16)
+      if (named && leadingIdBytes(line, 0, line.length, leading)) expect(leading).toEqual(id)
+    }
+  })
+
   it("reads only the given byte range of a larger buffer", () => {
     const buf = Buffer.from(`garbage\n${canonical(ID.b, "inside")}\nmore`)
     const start = buf.indexOf("{")
@@ -107,5 +121,31 @@ describe("isUuid", () => {
     expect(isUuid(ID.a.replaceAll("-", "_"))).toBe(false)
     expect(isUuid(ID.a + "\n")).toBe(false)
     expect(isUuid("")).toBe(false)
+  })
+})
+
+describe("IdTable", () => {
+  it("maps ids to values through growth, and answers -1 for ids it never saw", () => {
+    const table = new IdTable()
+    const ids = Array.from({ length: 5000 }, (_, i) => Buffer.from(uuidN(i, 7).replaceAll("-", ""), "hex"))
+    ids.forEach((id, i) => {
+      table.id.set(id)
+      table.set(i * 10)
+    })
+    ids.forEach((id, i) => {
+      table.id.set(id)
+      table.set(i * 10 + 1)
+    })
+    expect(table.size).toBe(5000)
+    ids.forEach((id, i) => {
+      table.id.set(id)
+      expect(table.get()).toBe(i * 10 + 1)
+    })
+    table.id.set(Buffer.from(uuidN(5000, 7).replaceAll("-", ""), "hex"))
+    expect(table.get()).toBe(-1)
+    table.id.fill(0)
+    expect(table.get()).toBe(-1)
+    table.set(3)
+    expect(table.get()).toBe(3)
   })
 })

@@ -4,40 +4,25 @@
  * acknowledged, the original stays byte-identical and no temp file is left.
  */
 import { it } from "@effect/vitest"
-import { Duration, Effect, Exit, Fiber, Option, Scope } from "effect"
+import { Effect, Exit, Fiber, Option, Scope } from "effect"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect } from "vitest"
 import { IndexReader, IndexWriter } from "../../src/index.js"
-import { loadBinding, makeWriterLock } from "../../src/internal/lock.js"
 import { layerWith } from "../../src/NodeSessionIndex.js"
 import { type Faults, faultyFileSystem, type WriteFault } from "../helpers/faultyFs.js"
+import { holdLock, lockIsFree, strays } from "../helpers/lock.js"
 
 const line = (id: string, name: string) => JSON.stringify({ id, thread_name: name, updated_at: "t" }) + "\n"
 const home = () => fs.mkdtempSync(path.join(os.tmpdir(), "si-disk-"))
 const indexOf = (dir: string) => path.join(dir, "session_index.jsonl")
-/** Whatever the library leaves beside the index besides the index, its lock and its journal. */
-const strays = (dir: string) =>
-  fs.readdirSync(dir).filter((n) => !["session_index.jsonl", "session_index.jsonl.lock", ".session_index.jsonl.rewrites"].includes(n))
-
 const layerOn = (dir: string, faults: Faults, maxLineBytes?: number) => {
   const faulty = faultyFileSystem(faults)
-  return { layer: layerWith({ codexHome: dir, workers: 0, maxLineBytes }, { fileSystem: faulty.layer }), log: faulty.log }
-}
-
-/** Whether another descriptor can take Codex's lock right now (flock locks are per open file). */
-const lockIsFree = (dir: string) => {
-  const flock = Option.getOrThrow(loadBinding())
-  const fd = fs.openSync(path.join(dir, "session_index.jsonl.lock"), "a")
-  try {
-    flock.flockSync(fd, "exnb")
-    return true
-  } catch {
-    return false
-  } finally {
-    fs.closeSync(fd)
+  return {
+    layer: layerWith({ codexHome: dir, workers: 0, maxLineBytes, appendFs: faulty.appendFs }, { fileSystem: faulty.layer }),
+    log: faulty.log
   }
 }
 
@@ -105,8 +90,7 @@ describe("appends under short writes and a full disk", () => {
     return Effect.gen(function* () {
       const writer = yield* IndexWriter
       // Hold Codex's lock so that the three appends queue up and go out as one write.
-      const holder = yield* Scope.make()
-      yield* makeWriterLock(dir, path.join(dir, "session_index.jsonl.lock")).hold(Duration.seconds(1)).pipe(Scope.extend(holder))
+      const holder = yield* holdLock(dir)
       const fibers = yield* Effect.forEach(ids, (id, i) => Effect.fork(Effect.exit(writer.appendThreadName(id, `name ${i}`))))
       yield* Effect.sleep("50 millis")
       yield* Scope.close(holder, Exit.void)

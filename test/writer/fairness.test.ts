@@ -1,7 +1,8 @@
 /**
  * Taking turns with Codex: Codex 0.169 polls the lock with LOCK_NB about every 50 ms and drops
  * a rename after ~30 s of failures. While many fibers append as fast as they can, such a
- * poller must still get the lock within a second, and the appends go out group-committed.
+ * poller must still get the lock within a second. (That queued appends go out in one write is
+ * shown deterministically in interrupt.test.ts.)
  */
 import { it } from "@effect/vitest"
 import { Clock, Effect, Ref } from "effect"
@@ -46,7 +47,7 @@ const poll = (lockPath: string, seconds: number) =>
     child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`poller exited ${code}`))))
   })
 
-it.live("a Codex-like poller gets the lock within 1 s while 64 fibers append flat out; appends are group-committed", () => {
+it.live("a Codex-like poller gets the lock within 1 s while 64 fibers append flat out", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "si-fair-"))
   const counting = faultyFileSystem()
   return Effect.gen(function* () {
@@ -72,13 +73,13 @@ it.live("a Codex-like poller gets the lock within 1 s while 64 fibers append fla
     expect(poller.wins).toBeGreaterThanOrEqual(5)
     expect(poller.maxWaitMs).toBeLessThan(1000)
     expect(total).toBeGreaterThan(1000)
-    // Group commit: far fewer writes than appends.
-    expect(counting.log.writes).toBeLessThan(total / 4)
+    // What queued during a hold went out together in the next one.
+    expect(counting.log.writes).toBeLessThan(total)
     const lines = fs.readFileSync(path.join(dir, "session_index.jsonl"), "utf8").split("\n")
     expect(lines.pop()).toBe("")
     expect(lines).toHaveLength(total)
     const reader = yield* IndexReader
     const ids = lines.slice(-100).map((l) => JSON.parse(l).id as string)
     expect((yield* reader.findNamesByIds(ids)).size).toBe(100)
-  }).pipe(Effect.provide(layerWith({ codexHome: dir, workers: 0 }, { fileSystem: counting.layer })))
+  }).pipe(Effect.provide(layerWith({ codexHome: dir, workers: 0, appendFs: counting.appendFs })))
 }, 60_000)

@@ -5,45 +5,20 @@
  * the Effect `Clock`; in-process writers take turns in arrival order.
  */
 import { it } from "@effect/vitest"
-import { Deferred, Duration, Effect, Exit, Fiber, Option, Scope, TestClock } from "effect"
+import { Deferred, Effect, Exit, Fiber, Option, Scope, TestClock } from "effect"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect } from "vitest"
 import { IndexReader, IndexWriter } from "../../src/index.js"
-import { loadBinding, makeWriterLock } from "../../src/internal/lock.js"
 import { layerWith } from "../../src/NodeSessionIndex.js"
 import { faultyFileSystem } from "../helpers/faultyFs.js"
+import { holdLock, lockIsFree, lockOf, strays } from "../helpers/lock.js"
 
 const line = (id: string, name: string) => JSON.stringify({ id, thread_name: name, updated_at: "t" }) + "\n"
 const home = () => fs.mkdtempSync(path.join(os.tmpdir(), "si-interrupt-"))
 const indexOf = (dir: string) => path.join(dir, "session_index.jsonl")
-const lockOf = (dir: string) => path.join(dir, "session_index.jsonl.lock")
-const strays = (dir: string) =>
-  fs.readdirSync(dir).filter((n) => !["session_index.jsonl", "session_index.jsonl.lock", ".session_index.jsonl.rewrites"].includes(n))
-
-const lockIsFree = (dir: string) => {
-  const flock = Option.getOrThrow(loadBinding())
-  const fd = fs.openSync(lockOf(dir), "a")
-  try {
-    flock.flockSync(fd, "exnb")
-    return true
-  } catch {
-    return false
-  } finally {
-    fs.closeSync(fd)
-  }
-}
-
-/** Holds Codex's lock from this process (another descriptor) until the scope closes. */
-const holdLock = (dir: string) =>
-  Effect.gen(function* () {
-    const scope = yield* Scope.make()
-    yield* makeWriterLock(dir, lockOf(dir)).hold(Duration.seconds(1)).pipe(Scope.extend(scope))
-    return scope
-  })
-
 const ids = Array.from({ length: 40 }, () => crypto.randomUUID())
 const template = Array.from({ length: 400 }, (_, i) => line(ids[i % ids.length]!, `name ${i}`)).join("")
 
@@ -151,8 +126,9 @@ describe("waiting for the lock", () => {
     }).pipe(Effect.provide(layerWith({ codexHome: dir, workers: 0 })))
   })
 
-  it.live("queued appends are written in arrival order; one interrupted while queued is not written", () => {
+  it.live("queued appends are written in arrival order, in one write; one interrupted while queued is not written", () => {
     const dir = home()
+    const counting = faultyFileSystem()
     return Effect.gen(function* () {
       const holder = yield* holdLock(dir)
       const writer = yield* IndexWriter
@@ -167,6 +143,7 @@ describe("waiting for the lock", () => {
         .split("\n")
         .map((l) => JSON.parse(l).thread_name)
       expect(written).toEqual(ids.flatMap((_, i) => (i === 5 ? [] : [`in order ${i}`])))
-    }).pipe(Effect.provide(layerWith({ codexHome: dir, workers: 0 })))
+      expect(counting.log.writes).toBe(1)
+    }).pipe(Effect.provide(layerWith({ codexHome: dir, workers: 0, appendFs: counting.appendFs })))
   })
 })
