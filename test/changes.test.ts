@@ -264,6 +264,26 @@ const lineBoundaryAfter = (file: string, at: number) => fs.readFileSync(file).in
 
 const layer = (home: string) => NodeSessionIndex.layer({ codexHome: home, workers: 0 })
 
+/** A test on a fresh Codex home: its writer, a feed already emitting, and a log of what it must emit. */
+const withFeed = <A, E>(
+  body: (test: {
+    readonly home: string
+    readonly file: string
+    readonly writer: IndexWriter["Type"]
+    readonly feed: Feed
+    readonly log: Appender
+  }) => Effect.Effect<A, E, IndexReader | IndexWriter>
+) => {
+  const home = tempHome()
+  const file = path.join(home, INDEX)
+  return Effect.gen(function* () {
+    const writer = yield* IndexWriter
+    const feed = yield* subscribe(yield* IndexReader, file)
+    return yield* body({ home, file, writer, feed, log: new Appender(file) })
+  }).pipe(Effect.provide(layer(home)))
+}
+
+
 // 1. Deletion and re-creation ------------------------------------------------------------------
 
 it.live("deletion: rm then an immediate append, rm then a pause, rm while the consumer lags", () => {
@@ -303,72 +323,66 @@ it.live("deletion: rm then an immediate append, rm then a pause, rm while the co
   }).pipe(Effect.provide(layer(home)))
 })
 
-it.live("deletion: rm immediately followed by more than 1 MiB of appends emits every entry of the new file", () => {
-  const home = tempHome()
-  const file = path.join(home, INDEX)
-  return Effect.gen(function* () {
-    const feed = yield* subscribe(yield* IndexReader, file)
-    const log = new Appender(file)
-    log.named(named(5, "old file"))
-    yield* caughtUp(feed, log)
-    fs.rmSync(file)
-    log.named(named(12_000, "new file")) // ~1.3 MB, in the same tick as the rm
-    expect(fs.statSync(file).size).toBeGreaterThan(1024 * 1024)
-    yield* expectExactly(feed, log.expected)
-  }).pipe(Effect.provide(layer(home)))
-})
+it.live("deletion: rm immediately followed by more than 1 MiB of appends emits every entry of the new file", () =>
+  withFeed(({ file, feed, log }) =>
+    Effect.gen(function* () {
+      log.named(named(5, "old file"))
+      yield* caughtUp(feed, log)
+      fs.rmSync(file)
+      log.named(named(12_000, "new file")) // ~1.3 MB, in the same tick as the rm
+      expect(fs.statSync(file).size).toBeGreaterThan(1024 * 1024)
+      yield* expectExactly(feed, log.expected)
+    })
+  )
+)
 
-it.live("deletion: rm, then a new file whose lines include one byte-identical to a line already read", () => {
-  const home = tempHome()
-  const file = path.join(home, INDEX)
-  return Effect.gen(function* () {
-    const feed = yield* subscribe(yield* IndexReader, file)
-    const log = new Appender(file)
-    log.named(named(5, "old file"))
-    yield* lag(feed, log)
-    fs.rmSync(file)
-    log.named(named(6, "new file"))
-    log.again(2) // the same bytes as "old file 2": appended again, so emitted again
-    log.named(named(3, "new file, after the repeat"))
-    yield* Effect.sleep(NOTICE)
-    yield* feed.release
-    yield* expectExactly(feed, log.expected)
-  }).pipe(Effect.provide(layer(home)))
-})
+it.live("deletion: rm, then a new file whose lines include one byte-identical to a line already read", () =>
+  withFeed(({ file, feed, log }) =>
+    Effect.gen(function* () {
+      log.named(named(5, "old file"))
+      yield* lag(feed, log)
+      fs.rmSync(file)
+      log.named(named(6, "new file"))
+      log.again(2) // the same bytes as "old file 2": appended again, so emitted again
+      log.named(named(3, "new file, after the repeat"))
+      yield* Effect.sleep(NOTICE)
+      yield* feed.release
+      yield* expectExactly(feed, log.expected)
+    })
+  )
+)
 
 // 2. Truncation in place ------------------------------------------------------------------------
 
-it.live("truncation to 0 and to a mid-file line boundary, regrown smaller and larger, with and without a pause", () => {
-  const home = tempHome()
-  const file = path.join(home, INDEX)
-  return Effect.gen(function* () {
-    const feed = yield* subscribe(yield* IndexReader, file)
-    const log = new Appender(file)
-    const ids = freshIds(40)
-    for (const cut of ["zero", "mid"] as const) {
-      for (const regrow of ["smaller", "larger"] as const) {
-        for (const pause of [false, true]) {
-          const label = `cut ${cut}, regrown ${regrow}, ${pause ? "with" : "without"} a pause`
-          log.named(named(30, `before (${label})`, ids))
-          // Caught up: nothing the truncation destroys is still unread.
-          yield* caughtUp(feed, log, `before (${label})`)
-          const size = fs.statSync(file).size
-          const at = cut === "zero" ? 0 : lineBoundaryAfter(file, Math.floor(size / 2))
-          expect(at === 0 || (at > size / 4 && at < size)).toBe(true)
-          const lineBytes = entryLine(ids[0]!, `after (${label}) 000`).length
-          const count = regrow === "smaller" ? 3 : Math.max(400, Math.ceil((size - at) / lineBytes) + 20)
-          fs.truncateSync(file, at)
-          if (pause) yield* Effect.sleep(NOTICE)
-          log.named(named(count, `after (${label})`, ids)) // without a pause: the same tick
-          const now = fs.statSync(file).size
-          expect(regrow === "smaller" ? now < size : now > size, label).toBe(true)
-          yield* caughtUp(feed, log, label)
+it.live("truncation to 0 and to a mid-file line boundary, regrown smaller and larger, with and without a pause", () =>
+  withFeed(({ file, feed, log }) =>
+    Effect.gen(function* () {
+      const ids = freshIds(40)
+      for (const cut of ["zero", "mid"] as const) {
+        for (const regrow of ["smaller", "larger"] as const) {
+          for (const pause of [false, true]) {
+            const label = `cut ${cut}, regrown ${regrow}, ${pause ? "with" : "without"} a pause`
+            log.named(named(30, `before (${label})`, ids))
+            // Caught up: nothing the truncation destroys is still unread.
+            yield* caughtUp(feed, log, `before (${label})`)
+            const size = fs.statSync(file).size
+            const at = cut === "zero" ? 0 : lineBoundaryAfter(file, Math.floor(size / 2))
+            expect(at === 0 || (at > size / 4 && at < size)).toBe(true)
+            const lineBytes = entryLine(ids[0]!, `after (${label}) 000`).length
+            const count = regrow === "smaller" ? 3 : Math.max(400, Math.ceil((size - at) / lineBytes) + 20)
+            fs.truncateSync(file, at)
+            if (pause) yield* Effect.sleep(NOTICE)
+            log.named(named(count, `after (${label})`, ids)) // without a pause: the same tick
+            const now = fs.statSync(file).size
+            expect(regrow === "smaller" ? now < size : now > size, label).toBe(true)
+            yield* caughtUp(feed, log, label)
+          }
         }
       }
-    }
-    yield* expectExactly(feed, log.expected)
-  }).pipe(Effect.provide(layer(home)))
-})
+      yield* expectExactly(feed, log.expected)
+    })
+  )
+)
 
 it.live("truncation below where the feed started, regrown before it looked: read from the start, as documented", () => {
   const home = tempHome()
@@ -392,109 +406,98 @@ it.live("truncation below where the feed started, regrown before it looked: read
   }).pipe(Effect.provide(layer(home)))
 })
 
-it.live("truncation to 0 right after a compaction, regrown larger before the feed read a line of the new file", () => {
-  const home = tempHome()
-  const file = path.join(home, INDEX)
-  return Effect.gen(function* () {
-    const writer = yield* IndexWriter
-    const feed = yield* subscribe(yield* IndexReader, file)
-    const log = new Appender(file)
-    const ids = freshIds(10)
-    log.named(named(60, "renamed often", ids))
-    yield* caughtUp(feed, log)
-    const stats = yield* writer.compact()
-    expect(stats.linesAfter).toBeLessThan(stats.linesBefore)
-    yield* Effect.sleep(NOTICE)
-    // The compacted file is small; the regrown one is larger, in the same tick as the cut.
-    fs.truncateSync(file, 0)
-    log.named(named(100, "regrown", ids))
-    expect(fs.statSync(file).size).toBeGreaterThan(stats.bytesAfter)
-    yield* expectExactly(feed, log.expected)
-  }).pipe(Effect.provide(layer(home)))
-})
+it.live("truncation to 0 right after a compaction, regrown larger before the feed read a line of the new file", () =>
+  withFeed(({ file, writer, feed, log }) =>
+    Effect.gen(function* () {
+      const ids = freshIds(10)
+      log.named(named(60, "renamed often", ids))
+      yield* caughtUp(feed, log)
+      const stats = yield* writer.compact()
+      expect(stats.linesAfter).toBeLessThan(stats.linesBefore)
+      yield* Effect.sleep(NOTICE)
+      // The compacted file is small; the regrown one is larger, in the same tick as the cut.
+      fs.truncateSync(file, 0)
+      log.named(named(100, "regrown", ids))
+      expect(fs.statSync(file).size).toBeGreaterThan(stats.bytesAfter)
+      yield* expectExactly(feed, log.expected)
+    })
+  )
+)
 
-it.live("truncation to 0 regrown smaller at once, when the lines the feed read since a compaction are all cut", () => {
-  const home = tempHome()
-  const file = path.join(home, INDEX)
-  return Effect.gen(function* () {
-    const writer = yield* IndexWriter
-    const feed = yield* subscribe(yield* IndexReader, file)
-    const log = new Appender(file)
-    const ids = freshIds(10)
-    log.named(named(60, "renamed often", ids))
-    yield* caughtUp(feed, log)
-    yield* writer.removeThread(ids[0]!)
-    log.named(named(5, "after the rewrite"))
-    yield* caughtUp(feed, log)
-    const size = fs.statSync(file).size
-    fs.truncateSync(file, 0)
-    log.named(named(2, "regrown"))
-    expect(fs.statSync(file).size).toBeLessThan(size)
-    yield* expectExactly(feed, log.expected)
-  }).pipe(Effect.provide(layer(home)))
-})
+it.live("truncation to 0 regrown smaller at once, when the lines the feed read since a compaction are all cut", () =>
+  withFeed(({ file, writer, feed, log }) =>
+    Effect.gen(function* () {
+      const ids = freshIds(10)
+      log.named(named(60, "renamed often", ids))
+      yield* caughtUp(feed, log)
+      yield* writer.removeThread(ids[0]!)
+      log.named(named(5, "after the rewrite"))
+      yield* caughtUp(feed, log)
+      const size = fs.statSync(file).size
+      fs.truncateSync(file, 0)
+      log.named(named(2, "regrown"))
+      expect(fs.statSync(file).size).toBeLessThan(size)
+      yield* expectExactly(feed, log.expected)
+    })
+  )
+)
 
 // 3. Replacement by this library's rewrites -------------------------------------------------------
 
-it.live("compact and removeThread in this process while the consumer lags more than 1 MiB, several times", () => {
-  const home = tempHome()
-  const file = path.join(home, INDEX)
-  return Effect.gen(function* () {
-    const writer = yield* IndexWriter
-    const feed = yield* subscribe(yield* IndexReader, file)
-    const log = new Appender(file)
-    const ids = freshIds(2000)
-    log.named(named(50, "read", ids))
-    yield* lag(feed, log)
-    log.named(named(12_000, "unread", ids)) // ~1.3 MB the feed has not read
-    const first = yield* writer.compact()
-    expect(first.linesBefore - first.linesAfter).toBeGreaterThan(9000)
-    log.named(named(12_000, "after the first compaction", ids))
-    const gone = crypto.randomUUID()
-    log.named([[gone, "a thread appended after subscription"], ...named(3, "between", ids), [gone, "renamed"]])
-    expect(yield* writer.removeThread(gone)).toBe(2)
-    log.named(named(5, "after removeThread", ids))
-    const second = yield* writer.compact()
-    expect(second.linesAfter).toBeLessThan(second.linesBefore)
-    log.named(named(5, "after the second compaction"))
-    yield* writer.compact()
-    yield* feed.release
-    yield* expectExactly(feed, log.expected)
-  }).pipe(Effect.provide(layer(home)))
-})
+it.live("compact and removeThread in this process while the consumer lags more than 1 MiB, several times", () =>
+  withFeed(({ writer, feed, log }) =>
+    Effect.gen(function* () {
+      const ids = freshIds(2000)
+      log.named(named(50, "read", ids))
+      yield* lag(feed, log)
+      log.named(named(12_000, "unread", ids)) // ~1.3 MB the feed has not read
+      const first = yield* writer.compact()
+      expect(first.linesBefore - first.linesAfter).toBeGreaterThan(9000)
+      log.named(named(12_000, "after the first compaction", ids))
+      const gone = crypto.randomUUID()
+      log.named([[gone, "a thread appended after subscription"], ...named(3, "between", ids), [gone, "renamed"]])
+      expect(yield* writer.removeThread(gone)).toBe(2)
+      log.named(named(5, "after removeThread", ids))
+      const second = yield* writer.compact()
+      expect(second.linesAfter).toBeLessThan(second.linesBefore)
+      log.named(named(5, "after the second compaction"))
+      yield* writer.compact()
+      yield* feed.release
+      yield* expectExactly(feed, log.expected)
+    })
+  )
+)
 
-it.live("compactions and removeThread by other processes (the CLI, a child script) while the consumer lags", () => {
-  const home = tempHome()
-  const file = path.join(home, INDEX)
-  return Effect.gen(function* () {
-    const feed = yield* subscribe(yield* IndexReader, file)
-    const log = new Appender(file)
-    const ids = freshIds(2000)
-    log.named(named(20, "read", ids))
-    yield* lag(feed, log)
-    log.named(named(10_000, "unread", ids)) // ~1.1 MB
-    const cli = yield* cliCompact(home)
-    expect(cli.linesBefore - cli.linesAfter).toBeGreaterThan(7000)
-    log.named(named(100, "after the CLI's compaction", ids))
-    const gone = crypto.randomUUID()
-    log.named([[gone, "a thread appended after subscription"]])
-    const mid = named(50, "appended by the child", ids)
-    const late = named(5, "appended by the child after its rewrites")
-    const midText = mid.map(([id, name]) => entryLine(id, name)).join("")
-    const lateText = late.map(([id, name]) => entryLine(id, name)).join("")
-    const removed = yield* childSteps(home, [["append", midText], ["remove", gone], ["compact"], ["append", lateText]])
-    log.record(mid)
-    log.record(late)
-    expect(removed[0]).toBe(1)
-    expect(removed[1]).toBeGreaterThan(0)
-    log.named(named(5, "after the child"))
-    yield* cliCompact(home)
-    log.named(named(5, "after the second CLI compaction"))
-    yield* Effect.sleep(NOTICE)
-    yield* feed.release
-    yield* expectExactly(feed, log.expected)
-  }).pipe(Effect.provide(layer(home)))
-})
+it.live("compactions and removeThread by other processes (the CLI, a child script) while the consumer lags", () =>
+  withFeed(({ home, feed, log }) =>
+    Effect.gen(function* () {
+      const ids = freshIds(2000)
+      log.named(named(20, "read", ids))
+      yield* lag(feed, log)
+      log.named(named(10_000, "unread", ids)) // ~1.1 MB
+      const cli = yield* cliCompact(home)
+      expect(cli.linesBefore - cli.linesAfter).toBeGreaterThan(7000)
+      log.named(named(100, "after the CLI's compaction", ids))
+      const gone = crypto.randomUUID()
+      log.named([[gone, "a thread appended after subscription"]])
+      const mid = named(50, "appended by the child", ids)
+      const late = named(5, "appended by the child after its rewrites")
+      const midText = mid.map(([id, name]) => entryLine(id, name)).join("")
+      const lateText = late.map(([id, name]) => entryLine(id, name)).join("")
+      const removed = yield* childSteps(home, [["append", midText], ["remove", gone], ["compact"], ["append", lateText]])
+      log.record(mid)
+      log.record(late)
+      expect(removed[0]).toBe(1)
+      expect(removed[1]).toBeGreaterThan(0)
+      log.named(named(5, "after the child"))
+      yield* cliCompact(home)
+      log.named(named(5, "after the second CLI compaction"))
+      yield* Effect.sleep(NOTICE)
+      yield* feed.release
+      yield* expectExactly(feed, log.expected)
+    })
+  )
+)
 
 it.live("another process compacts a 1 MiB index before the feed read any line: only the new entries", () => {
   const home = tempHome()
@@ -515,140 +518,132 @@ it.live("another process compacts a 1 MiB index before the feed read any line: o
 
 // 4. A line byte-identical to one already read ----------------------------------------------------
 
-it.live("a line byte-identical to one already read, appended again, then compactions", () => {
-  const home = tempHome()
-  const file = path.join(home, INDEX)
-  return Effect.gen(function* () {
-    const writer = yield* IndexWriter
-    const feed = yield* subscribe(yield* IndexReader, file)
-    const log = new Appender(file)
-    const ids = freshIds(8)
-    log.named(named(5, "first", ids))
-    yield* caughtUp(feed, log)
-    log.again(4) // the newest line read, again
-    log.named(named(20, "between", ids))
-    yield* writer.compact()
-    log.named(named(3, "after the compaction", ids))
-    yield* caughtUp(feed, log)
-    // Again while the consumer lags, with a line read long ago, and a compaction by the CLI.
-    yield* lag(feed, log)
-    log.again(1)
-    log.named(named(20, "between, lagging", ids))
-    log.again(log.expected.length - 1)
-    yield* cliCompact(home)
-    log.named(named(3, "after the CLI compaction", ids))
-    yield* Effect.sleep(NOTICE)
-    yield* feed.release
-    yield* expectExactly(feed, log.expected)
-  }).pipe(Effect.provide(layer(home)))
-})
+it.live("a line byte-identical to one already read, appended again, then compactions", () =>
+  withFeed(({ home, writer, feed, log }) =>
+    Effect.gen(function* () {
+      const ids = freshIds(8)
+      log.named(named(5, "first", ids))
+      yield* caughtUp(feed, log)
+      log.again(4) // the newest line read, again
+      log.named(named(20, "between", ids))
+      yield* writer.compact()
+      log.named(named(3, "after the compaction", ids))
+      yield* caughtUp(feed, log)
+      // Again while the consumer lags, with a line read long ago, and a compaction by the CLI.
+      yield* lag(feed, log)
+      log.again(1)
+      log.named(named(20, "between, lagging", ids))
+      log.again(log.expected.length - 1)
+      yield* cliCompact(home)
+      log.named(named(3, "after the CLI compaction", ids))
+      yield* Effect.sleep(NOTICE)
+      yield* feed.release
+      yield* expectExactly(feed, log.expected)
+    })
+  )
+)
 
 // 5. Replacement by a program that is not this library ---------------------------------------------
 
-it.live("replacement by another program (same content plus lines, renamed over): no replay, later lines emitted", () => {
-  const home = tempHome()
-  const file = path.join(home, INDEX)
-  return Effect.gen(function* () {
-    const feed = yield* subscribe(yield* IndexReader, file)
-    const log = new Appender(file)
-    const replaceWithMore = (pairs: ReadonlyArray<Pair>) => {
-      const texts = pairs.map(([id, name]) => entryLine(id, name))
-      fs.writeFileSync(file + ".other", Buffer.concat([fs.readFileSync(file), Buffer.from(texts.join(""))]))
-      fs.renameSync(file + ".other", file)
-      log.record(pairs, texts)
-    }
-    const mustCome: Array<Pair> = []
-    const appendAfterNotice = (tag: string) =>
-      Effect.gen(function* () {
-        yield* Effect.sleep(NOTICE)
-        const pairs = named(5, tag)
-        log.named(pairs)
-        mustCome.push(...pairs)
-        const last = pairs.at(-1)!
-        yield* feed.waitUntil(() => feed.got.some(([id]) => id === last[0]))
-      })
+it.live("replacement by another program (same content plus lines, renamed over): no replay, later lines emitted", () =>
+  withFeed(({ file, feed, log }) =>
+    Effect.gen(function* () {
+      const replaceWithMore = (pairs: ReadonlyArray<Pair>) => {
+        const texts = pairs.map(([id, name]) => entryLine(id, name))
+        fs.writeFileSync(file + ".other", Buffer.concat([fs.readFileSync(file), Buffer.from(texts.join(""))]))
+        fs.renameSync(file + ".other", file)
+        log.record(pairs, texts)
+      }
+      const mustCome: Array<Pair> = []
+      const appendAfterNotice = (tag: string) =>
+        Effect.gen(function* () {
+          yield* Effect.sleep(NOTICE)
+          const pairs = named(5, tag)
+          log.named(pairs)
+          mustCome.push(...pairs)
+          const last = pairs.at(-1)!
+          yield* feed.waitUntil(() => feed.got.some(([id]) => id === last[0]))
+        })
 
-    log.named(named(5, "read"))
-    yield* caughtUp(feed, log)
-    mustCome.push(...log.expected)
-    replaceWithMore(named(3, "in the replacement"))
-    yield* appendAfterNotice("after the first replacement")
-    // While the consumer lags: the unread rest of the old file, then the replacement.
-    yield* lag(feed, log)
-    mustCome.push(...log.expected.slice(-1))
-    log.named(named(5, "unread"))
-    replaceWithMore(named(3, "in the second replacement"))
-    yield* Effect.sleep(NOTICE)
-    yield* feed.release
-    yield* appendAfterNotice("after the second replacement")
-    // A replacement that adds more than 1 MiB: the feed may miss lines, never replay.
-    replaceWithMore(named(12_000, "in a large replacement"))
-    yield* appendAfterNotice("after the large replacement")
+      log.named(named(5, "read"))
+      yield* caughtUp(feed, log)
+      mustCome.push(...log.expected)
+      replaceWithMore(named(3, "in the replacement"))
+      yield* appendAfterNotice("after the first replacement")
+      // While the consumer lags: the unread rest of the old file, then the replacement.
+      yield* lag(feed, log)
+      mustCome.push(...log.expected.slice(-1))
+      log.named(named(5, "unread"))
+      replaceWithMore(named(3, "in the second replacement"))
+      yield* Effect.sleep(NOTICE)
+      yield* feed.release
+      yield* appendAfterNotice("after the second replacement")
+      // A replacement that adds more than 1 MiB: the feed may miss lines, never replay.
+      replaceWithMore(named(12_000, "in a large replacement"))
+      yield* appendAfterNotice("after the large replacement")
 
-    yield* Effect.sleep(NOTICE)
-    const keys = feed.got.map(([id, name]) => `${id} ${name}`)
-    expect(new Set(keys).size, "no entry emitted twice").toBe(keys.length)
-    // What came is in append order (a subsequence of what was appended)...
-    const order = new Map(log.expected.map(([id, name], i) => [`${id} ${name}`, i]))
-    const positions = keys.map((key) => order.get(key) ?? -1)
-    expect(positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1]!))).toBe(true)
-    // ...and includes everything read before and appended after each replacement was noticed.
-    const got = new Set(keys)
-    expect(mustCome.filter(([id, name]) => !got.has(`${id} ${name}`))).toEqual([])
-  }).pipe(Effect.provide(layer(home)))
-})
+      yield* Effect.sleep(NOTICE)
+      const keys = feed.got.map(([id, name]) => `${id} ${name}`)
+      expect(new Set(keys).size, "no entry emitted twice").toBe(keys.length)
+      // What came is in append order (a subsequence of what was appended)...
+      const order = new Map(log.expected.map(([id, name], i) => [`${id} ${name}`, i]))
+      const positions = keys.map((key) => order.get(key) ?? -1)
+      expect(positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1]!))).toBe(true)
+      // ...and includes everything read before and appended after each replacement was noticed.
+      const got = new Set(keys)
+      expect(mustCome.filter(([id, name]) => !got.has(`${id} ${name}`))).toEqual([])
+    })
+  )
+)
 
 // 6. Torn lines and rolled-back appends -------------------------------------------------------------
 
-it.live("torn lines: emitted once when completed, also across a compaction; a fragment ended by the writer never", () => {
-  const home = tempHome()
-  const file = path.join(home, INDEX)
-  return Effect.gen(function* () {
-    const writer = yield* IndexWriter
-    const feed = yield* subscribe(yield* IndexReader, file)
-    const log = new Appender(file)
-    const tear = (pair: Pair, at: number) => {
-      const text = entryLine(...pair)
-      fs.appendFileSync(file, text.slice(0, at))
-      return () => {
-        fs.appendFileSync(file, text.slice(at))
-        log.record([pair], [text])
+it.live("torn lines: emitted once when completed, also across a compaction; a fragment ended by the writer never", () =>
+  withFeed(({ file, writer, feed, log }) =>
+    Effect.gen(function* () {
+      const tear = (pair: Pair, at: number) => {
+        const text = entryLine(...pair)
+        fs.appendFileSync(file, text.slice(0, at))
+        return () => {
+          fs.appendFileSync(file, text.slice(at))
+          log.record([pair], [text])
+        }
       }
-    }
-    log.named(named(3, "whole", freshIds(2)))
-    yield* caughtUp(feed, log)
-    // Completed after the feed has read the fragment; nothing of it comes before.
-    const complete = tear([crypto.randomUUID(), "torn, completed later"], 30)
-    yield* Effect.sleep(NOTICE)
-    expect(feed.got).toEqual(log.expected)
-    complete()
-    log.named(named(2, "after the torn line"))
-    yield* caughtUp(feed, log)
-    // A fragment the writer's next append ends with a newline (a killed writer's): a bad line.
-    fs.appendFileSync(file, entryLine(crypto.randomUUID(), "never completed").slice(0, 40))
-    yield* Effect.sleep(NOTICE)
-    const id = crypto.randomUUID()
-    yield* writer.appendThreadName(id, "the writer, after a fragment")
-    log.record([[id, "the writer, after a fragment"]])
-    yield* caughtUp(feed, log)
-    // Torn, read by the feed, then a compaction carries the fragment over, then it is completed.
-    const acrossCompaction = tear([crypto.randomUUID(), "torn across a compaction"], 50)
-    yield* Effect.sleep(NOTICE)
-    yield* writer.compact()
-    acrossCompaction()
-    log.named(named(2, "after the compaction"))
-    yield* caughtUp(feed, log)
-    // The same while the consumer lags (the feed has not read the fragment at all).
-    yield* lag(feed, log)
-    const lagging = tear([crypto.randomUUID(), "torn across a compaction, lagging"], 45)
-    yield* writer.compact()
-    lagging()
-    log.named(named(2, "after the lagging compaction"))
-    yield* Effect.sleep(NOTICE)
-    yield* feed.release
-    yield* expectExactly(feed, log.expected)
-  }).pipe(Effect.provide(layer(home)))
-})
+      log.named(named(3, "whole", freshIds(2)))
+      yield* caughtUp(feed, log)
+      // Completed after the feed has read the fragment; nothing of it comes before.
+      const complete = tear([crypto.randomUUID(), "torn, completed later"], 30)
+      yield* Effect.sleep(NOTICE)
+      expect(feed.got).toEqual(log.expected)
+      complete()
+      log.named(named(2, "after the torn line"))
+      yield* caughtUp(feed, log)
+      // A fragment the writer's next append ends with a newline (a killed writer's): a bad line.
+      fs.appendFileSync(file, entryLine(crypto.randomUUID(), "never completed").slice(0, 40))
+      yield* Effect.sleep(NOTICE)
+      const id = crypto.randomUUID()
+      yield* writer.appendThreadName(id, "the writer, after a fragment")
+      log.record([[id, "the writer, after a fragment"]])
+      yield* caughtUp(feed, log)
+      // Torn, read by the feed, then a compaction carries the fragment over, then it is completed.
+      const acrossCompaction = tear([crypto.randomUUID(), "torn across a compaction"], 50)
+      yield* Effect.sleep(NOTICE)
+      yield* writer.compact()
+      acrossCompaction()
+      log.named(named(2, "after the compaction"))
+      yield* caughtUp(feed, log)
+      // The same while the consumer lags (the feed has not read the fragment at all).
+      yield* lag(feed, log)
+      const lagging = tear([crypto.randomUUID(), "torn across a compaction, lagging"], 45)
+      yield* writer.compact()
+      lagging()
+      log.named(named(2, "after the lagging compaction"))
+      yield* Effect.sleep(NOTICE)
+      yield* feed.release
+      yield* expectExactly(feed, log.expected)
+    })
+  )
+)
 
 /**
  * The real file system, except that the writer's next append (once armed) writes 25 bytes and
