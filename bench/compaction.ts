@@ -12,7 +12,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { IndexReader, IndexWriter } from "session-index"
-import { layerWith } from "../dist/NodeSessionIndex.js"
+import { layerWith } from "../dist/internal/layer.js"
 
 /**
  * A child polling the lock every ~0.5 ms: the longest stretch between a refused attempt and
@@ -47,7 +47,7 @@ poll()
 `
 
 const watchLock = (lockPath: string) => {
-  const binding = path.join(path.dirname(fileURLToPath(import.meta.url)), "../node_modules/fs-ext")
+  const binding = path.join(path.dirname(fileURLToPath(import.meta.url)), "../node_modules/fs-ext-extra-prebuilt")
   const child = spawn(process.execPath, ["-e", WATCHER, lockPath, binding], { stdio: ["ignore", "pipe", "inherit"] })
   let out = ""
   child.stdout.on("data", (d: Buffer) => (out += d.toString()))

@@ -15,7 +15,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { IndexReader } from "session-index"
 // The tuning knobs (e.g. no remembered answers, to time raw scans) are internal.
-import { layerWith } from "../dist/NodeSessionIndex.js"
+import { layerWith } from "../dist/internal/layer.js"
 import { codexFindIdByName, codexFindNameById, codexFindNamesByIds } from "./baselines/codex.js"
 import { readlineFindNamesByIds } from "./baselines/readline.js"
 import { benchCompaction, type CompactionResult } from "./compaction.js"

@@ -7,7 +7,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import { Chunk, Context, Effect, Layer, Option, Request, RequestResolver, type Scope, Stream } from "effect"
 import type { IndexIoError, InvalidThreadId } from "./Errors.js"
-import { IndexConfig } from "./internal/config.js"
+import { Settings } from "./internal/config.js"
 import { makeCoalescer } from "./internal/coalescer.js"
 import { openPinned, readInto, step } from "./internal/fileScan.js"
 import { findRollouts } from "./internal/rollouts.js"
@@ -29,10 +29,13 @@ export interface IndexReaderShape {
   readonly findNameById: (id: ThreadId | string) => Effect.Effect<Option.Option<string>, IndexIoError | InvalidThreadId>
   /** The thread currently named `name` (trimmed) whose naming entry is nearest the end. */
   readonly findIdByName: (name: string) => Effect.Effect<Option.Option<ThreadId>, IndexIoError>
-  /** The current name of each requested id that has one. One scan for the whole batch. */
+  /**
+   * The current name of each requested id that has one, keyed by the id in lowercase (a
+   * `ThreadId` is such a string). One scan for the whole batch.
+   */
   readonly findNamesByIds: (
     ids: Iterable<ThreadId | string>
-  ) => Effect.Effect<ReadonlyMap<ThreadId, string>, IndexIoError | InvalidThreadId>
+  ) => Effect.Effect<ReadonlyMap<string, string>, IndexIoError | InvalidThreadId>
   /** The rollout file of a thread currently named `name`; the most recently modified wins. */
   readonly findPathByName: (name: string) => Effect.Effect<Option.Option<string>, IndexIoError>
   /** The latest named entry of each thread, newest first; reads only as far as consumed. */
@@ -62,15 +65,14 @@ class GetName extends Request.TaggedClass("GetName")<Option.Option<string>, Inde
 /**
  * Builds the reader on a `Scanner` (in-process or pooled).
  *
- * @since 0.1.0
- * @category constructors
+ * @internal
  */
 export const make: Effect.Effect<
   IndexReaderShape,
   never,
-  IndexConfig | Scanner | FileSystem.FileSystem | Path.Path | Scope.Scope
+  Settings | Scanner | FileSystem.FileSystem | Path.Path | Scope.Scope
 > = Effect.gen(function* () {
-  const config = yield* IndexConfig
+  const config = yield* Settings
   const scanner = yield* Scanner
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
@@ -97,9 +99,9 @@ export const make: Effect.Effect<
 
   const findNamesByIds = Effect.fn("IndexReader.findNamesByIds")(function* (ids: Iterable<ThreadId | string>) {
     const wanted = yield* Effect.forEach(ids, decodeThreadId)
-    if (wanted.length === 0) return new Map<ThreadId, string>()
+    if (wanted.length === 0) return new Map<string, string>()
     const found = yield* coalescer.lookup(wanted)
-    return new Map(Array.from(found, ([id, thread]) => [id as ThreadId, thread.name]))
+    return new Map(Array.from(found, ([id, thread]) => [id, thread.name]))
   })
 
   const findIdByName = Effect.fn("IndexReader.findIdByName")(function* (name: string) {
@@ -162,8 +164,9 @@ export const make: Effect.Effect<
 })
 
 /**
- * @since 0.1.0
- * @category layers
+ * Built on this library\'s internal services: use `NodeSessionIndex.layer`.
+ *
+ * @internal
  */
-export const layer: Layer.Layer<IndexReader, never, IndexConfig | Scanner | FileSystem.FileSystem | Path.Path> =
+export const layer: Layer.Layer<IndexReader, never, Settings | Scanner | FileSystem.FileSystem | Path.Path> =
   Layer.scoped(IndexReader, make)

@@ -18,9 +18,9 @@ import {
   InvalidThreadName
 } from "./Errors.js"
 import { appendBatch } from "./internal/appendBatch.js"
-import { IndexConfig } from "./internal/config.js"
+import { Settings } from "./internal/config.js"
 import { makeWriterLock } from "./internal/lock.js"
-import { compactPlan, removeThreadPlan, rewrite, type RewritePlan, type RewriteStats } from "./internal/rewrite.js"
+import { compactPlan, removeThreadPlan, rewrite, type RewritePlan } from "./internal/rewrite.js"
 import { makeWriteGate } from "./internal/writeGate.js"
 import {
   decodeEntry,
@@ -65,7 +65,14 @@ export interface IndexWriterShape {
  * @since 0.1.0
  * @category models
  */
-export type CompactStats = RewriteStats
+export interface CompactStats {
+  /** Lines of the file the rewrite read (appended meanwhile included). */
+  readonly linesBefore: number
+  /** Lines of the file it left. */
+  readonly linesAfter: number
+  readonly bytesBefore: number
+  readonly bytesAfter: number
+}
 
 /**
  * @since 0.1.0
@@ -74,12 +81,11 @@ export type CompactStats = RewriteStats
 export class IndexWriter extends Context.Tag("session-index/IndexWriter")<IndexWriter, IndexWriterShape>() {}
 
 /**
- * @since 0.1.0
- * @category constructors
+ * @internal
  */
-export const make: Effect.Effect<IndexWriterShape, never, IndexConfig | FileSystem.FileSystem | Path.Path> = Effect.gen(
+export const make: Effect.Effect<IndexWriterShape, never, Settings | FileSystem.FileSystem | Path.Path> = Effect.gen(
   function* () {
-    const config = yield* IndexConfig
+    const config = yield* Settings
     const fs = yield* FileSystem.FileSystem
     const pathService = yield* Path.Path
     const path = config.indexPath
@@ -150,10 +156,11 @@ export const make: Effect.Effect<IndexWriterShape, never, IndexConfig | FileSyst
 )
 
 /**
- * @since 0.1.0
- * @category layers
+ * Built on this library\'s internal services: use `NodeSessionIndex.layer`.
+ *
+ * @internal
  */
-export const layer: Layer.Layer<IndexWriter, never, IndexConfig | FileSystem.FileSystem | Path.Path> = Layer.effect(
+export const layer: Layer.Layer<IndexWriter, never, Settings | FileSystem.FileSystem | Path.Path> = Layer.effect(
   IndexWriter,
   make
 )

@@ -1,42 +1,25 @@
 /**
- * The batteries-included layer for Node: file system, path and scan worker pool provided.
+ * The layer for Node: `IndexReader` and `IndexWriter` on `<codexHome>/session_index.jsonl`,
+ * with Node's file system, path and the scan worker pool provided.
  *
  * @since 0.1.0
  */
-import type * as FileSystem from "@effect/platform/FileSystem"
-import * as NodeContext from "@effect/platform-node/NodeContext"
-import * as NodePath from "@effect/platform-node/NodePath"
-import { Effect, Layer } from "effect"
-import { IndexConfig, type LayerOptions, layerConfig, type TuningOptions } from "./internal/config.js"
-import * as Scanner from "./internal/scanner.js"
-import { layerPooled, type SpawnWorker } from "./internal/worker/pool.js"
-import * as IndexReader from "./IndexReader.js"
-import * as IndexWriter from "./IndexWriter.js"
+import { Config, type ConfigError, Effect, Layer } from "effect"
+import type { IndexReader } from "./IndexReader.js"
+import type { IndexWriter } from "./IndexWriter.js"
+import { layerWith } from "./internal/layer.js"
 
 /**
  * @since 0.1.0
  * @category models
  */
-export type Options = LayerOptions
-
-/**
- * @internal Tests replace the worker spawner to kill workers mid-scan, and the file system to
- * inject faults the kernel will not produce on demand.
- */
-export const layerWith = (
-  options: TuningOptions,
-  overrides: { readonly spawn?: SpawnWorker; readonly fileSystem?: Layer.Layer<FileSystem.FileSystem> } = {}
-): Layer.Layer<IndexReader.IndexReader | IndexWriter.IndexWriter> => {
-  const config = layerConfig(options)
-  const ranges = Layer.unwrapEffect(
-    Effect.map(IndexConfig, (settings) => (settings.workers > 0 ? layerPooled(overrides.spawn) : Scanner.layerInProcessRanges))
-  )
-  const scanner = Scanner.layer.pipe(Layer.provide(ranges))
-  const platform = overrides.fileSystem === undefined ? NodeContext.layer : Layer.merge(overrides.fileSystem, NodePath.layer)
-  return Layer.mergeAll(IndexReader.layer.pipe(Layer.provide(scanner)), IndexWriter.layer).pipe(
-    Layer.provide(config),
-    Layer.provide(platform)
-  )
+export interface Options {
+  /** The Codex home holding `session_index.jsonl`. Defaults to `CODEX_HOME`, then `~/.codex`. */
+  readonly codexHome?: string | undefined
+  /** Worker threads for large scans; 0 scans in-process only. Defaults to the core count. */
+  readonly workers?: number | undefined
+  /** Longer lines are bad lines, skipped without being buffered whole. Default 16 MiB. */
+  readonly maxLineBytes?: number | undefined
 }
 
 /**
@@ -45,6 +28,36 @@ export const layerWith = (
  *
  * @since 0.1.0
  * @category layers
+ * @example
+ * import { Console, Effect, Option } from "effect"
+ * import { IndexReader, NodeSessionIndex } from "session-index"
+ *
+ * const program = Effect.gen(function* () {
+ *   const reader = yield* IndexReader
+ *   const name = yield* reader.findNameById("0194f7c2-3b1d-7c4e-9a51-2f0e8d6b1a23")
+ *   yield* Console.log(Option.getOrElse(name, () => "(no name)"))
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(NodeSessionIndex.layer({ codexHome: "/tmp/codex" }))))
  */
-export const layer = (options: Options = {}): Layer.Layer<IndexReader.IndexReader | IndexWriter.IndexWriter> =>
-  layerWith(options)
+export const layer = (options: Options = {}): Layer.Layer<IndexReader | IndexWriter> => layerWith(options)
+
+/**
+ * The same layer, its options read through `Config` (for instance from the environment); a
+ * missing or malformed value fails the layer with a `ConfigError`.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * import { Config, Effect } from "effect"
+ * import { IndexReader, NodeSessionIndex } from "session-index"
+ *
+ * const layer = NodeSessionIndex.layerConfig({
+ *   codexHome: Config.string("CODEX_HOME"),
+ *   workers: Config.integer("SESSION_INDEX_WORKERS").pipe(Config.withDefault(2))
+ * })
+ *
+ * const page = Effect.flatMap(IndexReader, (reader) => reader.findIdByName("fix flaky ci")).pipe(Effect.provide(layer))
+ */
+export const layerConfig = (options: Config.Config.Wrap<Options>): Layer.Layer<IndexReader | IndexWriter, ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap(options), layer))

@@ -9,7 +9,11 @@ export {
   IndexLockUnavailable,
   InvalidEntry,
   InvalidThreadId,
-  InvalidThreadName
+  InvalidThreadName,
+  IoOperation,
+  isSessionIndexError,
+  type SessionIndexError,
+  TypeId as SessionIndexErrorTypeId
 } from "./Errors.js"
 export { IndexReader, type IndexReaderShape } from "./IndexReader.js"
 export { type CompactStats, IndexWriter, type IndexWriterShape } from "./IndexWriter.js"

@@ -8,7 +8,7 @@ import * as path from "node:path"
 import { expect } from "vitest"
 import { IndexReader } from "../src/index.js"
 import * as Reader from "../src/IndexReader.js"
-import { layerConfig } from "../src/internal/config.js"
+import { settingsLayer } from "../src/internal/config.js"
 import * as Scanner from "../src/internal/scanner.js"
 
 const fixture = (count: number) => {
@@ -33,7 +33,7 @@ const countingReader = (home: string) => {
   ).pipe(Layer.provide(Scanner.layerInProcessRanges))
   const layer = Reader.layer.pipe(
     Layer.provide(scanner),
-    Layer.provide(layerConfig({ codexHome: home, workers: 0 })),
+    Layer.provide(settingsLayer({ codexHome: home, workers: 0 })),
     Layer.provide(NodeContext.layer)
   )
   return { layer, scans: () => scans }

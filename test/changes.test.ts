@@ -8,7 +8,7 @@ import * as path from "node:path"
 import { expect } from "vitest"
 import { IndexReader, type IndexReaderShape, IndexWriter, NodeSessionIndex } from "../src/index.js"
 import { type AppendFs, nodeAppendFs } from "../src/internal/appendBatch.js"
-import { layerWith } from "../src/NodeSessionIndex.js"
+import { layerWith } from "../src/internal/layer.js"
 
 const line = (id: string, name: string) => JSON.stringify({ id, thread_name: name, updated_at: "t" }) + "\n"
 

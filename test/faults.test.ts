@@ -6,7 +6,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect } from "vitest"
 import { IndexReader } from "../src/index.js"
-import { layerWith } from "../src/NodeSessionIndex.js"
+import { layerWith } from "../src/internal/layer.js"
 
 /** A ~24 MB index whose oldest line names `deep`: finding it means reading everything. */
 const bigIndex = () => {

@@ -7,7 +7,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, expect } from "vitest"
 import { IndexReader } from "../src/index.js"
-import { layerWith } from "../src/NodeSessionIndex.js"
+import { layerWith } from "../src/internal/layer.js"
 import { Model } from "./helpers/model.js"
 
 const MAX_LINE = 600

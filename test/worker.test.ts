@@ -1,5 +1,5 @@
 import { it } from "@effect/vitest"
-import { Effect, Exit, ManagedRuntime, Option } from "effect"
+import { Effect, Logger, ManagedRuntime, Option } from "effect"
 import * as fc from "fast-check"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
@@ -8,7 +8,7 @@ import * as path from "node:path"
 import * as WT from "node:worker_threads"
 import { afterAll, describe, expect } from "vitest"
 import { IndexReader } from "../src/index.js"
-import { layerWith } from "../src/NodeSessionIndex.js"
+import { layerWith } from "../src/internal/layer.js"
 import { workerEntryUrl } from "../src/internal/worker/pool.js"
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), "si-worker-"))
@@ -128,23 +128,38 @@ describe("worker failures", () => {
     }).pipe(Effect.provide(layer))
   })
 
-  it.live("workers that keep dying fail the lookup with a typed error, never a hang", () => {
+  const warningsOf = (logs: Array<string>) => Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => void logs.push(String(message))))
+
+  it.live("workers that keep dying: the lookup is answered in-process, with one warning", () => {
     const { dir, wanted } = bigIndex()
     const spawn = () => {
       const worker = new WT.Worker(workerEntryUrl())
       worker.once("online", () => void worker.terminate())
       return worker
     }
+    const logs: Array<string> = []
     const layer = layerWith({ codexHome: dir, workers: 1, parallelThresholdBytes: 0, tailBytes: 1024 }, { spawn })
     return Effect.gen(function* () {
       const reader = yield* IndexReader
-      const exit = yield* Effect.exit(reader.findNameById(wanted))
-      expect(Exit.isFailure(exit)).toBe(true)
-      if (Exit.isFailure(exit)) {
-        const error = exit.cause._tag === "Fail" ? exit.cause.error : undefined
-        expect(error?._tag).toBe("IndexIoError")
-        expect(error?.message).toContain(dir)
-      }
-    }).pipe(Effect.provide(layer), Effect.timeout("20 seconds"))
+      expect(yield* reader.findNameById(wanted)).toEqual(Option.some("deep"))
+      expect(logs.filter((l) => l.includes("scanning in-process"))).toHaveLength(1)
+    }).pipe(Effect.provide(layer), Effect.provide(warningsOf(logs)), Effect.timeout("20 seconds"))
+  })
+
+  it.live("workers that never become ready: scans stay in-process after one bounded wait, with one warning", () => {
+    const { dir, wanted } = bigIndex()
+    // Starts, but never answers the pool.
+    const spawn = () => new WT.Worker("setInterval(() => {}, 1000)", { eval: true })
+    const logs: Array<string> = []
+    const layer = layerWith({ codexHome: dir, workers: 1, parallelThresholdBytes: 0, tailBytes: 1024 }, { spawn })
+    return Effect.gen(function* () {
+      const reader = yield* IndexReader
+      expect(yield* reader.findNameById(wanted)).toEqual(Option.some("deep"))
+      // Known now: the next lookup does not wait again.
+      const started = Date.now()
+      expect(yield* reader.findNamesByIds([wanted, crypto.randomUUID()])).toEqual(new Map([[wanted, "deep"]]))
+      expect(Date.now() - started).toBeLessThan(2000)
+      expect(logs.filter((l) => l.includes("no scan worker became ready"))).toHaveLength(1)
+    }).pipe(Effect.provide(layer), Effect.provide(warningsOf(logs)), Effect.timeout("20 seconds"))
   })
 })

@@ -12,7 +12,7 @@ import * as Span from "@effect/cli/HelpDoc/Span"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Cause, Chunk, Console, Effect, Exit, Layer, Option, Stream } from "effect"
+import { Cause, Chunk, Console, Effect, Exit, Layer, Logger, Option, Stream } from "effect"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -96,7 +96,7 @@ const names = Command.make(
       const wanted = ids.includes("-") ? [...ids.filter((i) => i !== "-"), ...(yield* readStdinIds)] : ids
       const answers = yield* reader.findNamesByIds(wanted)
       const rows = [...new Set(wanted.map((i) => i.toLowerCase()))].flatMap((i) => {
-        const threadName = answers.get(i as never)
+        const threadName = answers.get(i)
         return threadName === undefined ? [] : [[i, threadName] as const]
       })
       if (json) yield* printJson(Object.fromEntries(rows))
@@ -316,7 +316,8 @@ cli(process.argv).pipe(
       ? Effect.void
       : Effect.zipRight(report(exit.cause), Effect.sync(() => (process.exitCode = exitCode(exit.cause))))
   ),
-  Effect.provide(Layer.mergeAll(NodeContext.layer)),
+  // stdout carries answers (and JSON); warnings go to stderr.
+  Effect.provide(Layer.mergeAll(NodeContext.layer, Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger)))),
   NodeRuntime.runMain({
     disableErrorReporting: true,
     disablePrettyLogger: true,

@@ -14,7 +14,7 @@
 import { Exit } from "effect"
 import * as NodeFs from "node:fs"
 import { IndexIoError } from "../Errors.js"
-import { ioError } from "./ioError.js"
+import { ioError, isSystemError } from "./ioError.js"
 
 /** The system calls an append makes; tests substitute failing ones. */
 export interface AppendFs {
@@ -66,7 +66,7 @@ export const appendBatch = (io: AppendFs, codexHome: string, path: string) =>
     try {
       fd = openCreatingHome(io, codexHome, path)
     } catch (error) {
-      return everyLine(ioError("open", path)(error))
+      return everyLine(ioError("open", path)(systemError(error)))
     }
     try {
       const info = io.fstat(fd)
@@ -87,7 +87,7 @@ export const appendBatch = (io: AppendFs, codexHome: string, path: string) =>
       const failure = note === "" ? failed : new IndexIoError({ op: "append", path, reason: `${failed.reason}; ${note}` })
       return lines.map((_, i) => (i < whole ? Exit.void : Exit.fail(failure)))
     } catch (error) {
-      return everyLine(ioError("append", path)(error))
+      return everyLine(ioError("append", path)(systemError(error)))
     } finally {
       try {
         io.close(fd)
@@ -96,6 +96,12 @@ export const appendBatch = (io: AppendFs, codexHome: string, path: string) =>
       }
     }
   }
+
+/** The system's refusals are reported; anything else thrown here is a bug, and stays a defect. */
+const systemError = (error: unknown): unknown => {
+  if (!isSystemError(error)) throw error
+  return error
+}
 
 const openCreatingHome = (io: AppendFs, codexHome: string, path: string): number => {
   try {
@@ -114,7 +120,7 @@ const writeFully = (io: AppendFs, fd: number, bytes: Uint8Array): { readonly wri
     try {
       n = io.write(fd, bytes.subarray(written))
     } catch (error) {
-      return { written, error }
+      return { written, error: systemError(error) }
     }
     if (n === 0) return { written, error: new Error("the write made no progress (0 bytes written)") }
     written += n
@@ -134,6 +140,6 @@ const rollBack = (io: AppendFs, fd: number, size: number, written: number, kept:
     io.truncate(fd, size + kept)
     return ""
   } catch (error) {
-    return `the partial line could not be removed: ${ioError("truncate", "")(error).reason}`
+    return `the partial line could not be removed: ${ioError("truncate", "")(systemError(error)).reason}`
   }
 }

@@ -6,21 +6,13 @@
 import * as Path from "@effect/platform/Path"
 import { Config, Context, Effect, Layer, Option } from "effect"
 import * as os from "node:os"
+import type { Options } from "../NodeSessionIndex.js"
 import { type AppendFs, nodeAppendFs } from "./appendBatch.js"
 import { type FlockBinding, loadBinding } from "./lock.js"
 import { defaultScanOptions, type ReverseScanOptions } from "./scan/reverseReader.js"
 
-export interface LayerOptions {
-  /** Defaults to `CODEX_HOME`, then `~/.codex`. */
-  readonly codexHome?: string | undefined
-  /** Worker threads for large scans; 0 scans in-process only. Defaults to the core count. */
-  readonly workers?: number | undefined
-  /** Longer lines are skipped as bad without being buffered whole. Default 16 MiB. */
-  readonly maxLineBytes?: number | undefined
-}
-
-/** Tuning knobs for tests and the bench; not part of the public options. */
-export interface TuningOptions extends LayerOptions {
+/** The public options, and knobs for tests and the bench that are not part of them. */
+export interface Tuning extends Options {
   /** Files at least this large are scanned in the worker pool. */
   readonly parallelThresholdBytes?: number | undefined
   /** The newest bytes scanned in-process before the pool is asked. */
@@ -31,13 +23,14 @@ export interface TuningOptions extends LayerOptions {
   readonly lockTimeoutMs?: number | undefined
   /** Remember answers between lookups (off to benchmark raw scans). Default on. */
   readonly incremental?: boolean | undefined
-  /** The `flock` binding; tests pass a refusing one, or none. Default: `fs-ext` if it loads. */
+  /** The `flock` binding; tests pass a refusing one, or none. Default: `fs-ext-extra-prebuilt` if it loads. */
   readonly flock?: Option.Option<FlockBinding> | undefined
   /** The system calls of an append; tests pass failing ones. */
   readonly appendFs?: AppendFs | undefined
 }
 
-export interface IndexSettings {
+/** The options resolved: what every service of one layer works with. */
+export class Settings extends Context.Tag("session-index/Settings")<Settings, {
   readonly codexHome: string
   readonly indexPath: string
   readonly lockPath: string
@@ -50,9 +43,7 @@ export interface IndexSettings {
   readonly flock: Option.Option<FlockBinding>
   readonly appendFs: AppendFs
   readonly scan: ReverseScanOptions
-}
-
-export class IndexConfig extends Context.Tag("session-index/IndexConfig")<IndexConfig, IndexSettings>() {}
+}>() {}
 
 export const INDEX_FILE = "session_index.jsonl"
 
@@ -70,9 +61,9 @@ export const codexHomeConfig: Config.Config<string> = Config.string("CODEX_HOME"
  */
 const DEFAULT_PARALLEL_THRESHOLD = 256 * 1024 * 1024
 
-export const layerConfig = (options: TuningOptions = {}): Layer.Layer<IndexConfig, never, Path.Path> =>
+export const settingsLayer = (options: Tuning = {}): Layer.Layer<Settings, never, Path.Path> =>
   Layer.effect(
-    IndexConfig,
+    Settings,
     Effect.gen(function* () {
       const path = yield* Path.Path
       const home = options.codexHome ?? (yield* Effect.orDie(codexHomeConfig))

@@ -9,7 +9,7 @@ import { Effect, Option, type Scope } from "effect"
 import * as NodeFs from "node:fs"
 import { IndexIoError } from "../Errors.js"
 import { eventLoopTurn } from "./eventLoopTurn.js"
-import { ioError, isNotFound } from "./ioError.js"
+import { attemptIo, ioError, isNotFound } from "./ioError.js"
 import type { ReadRequest, ScanProgram } from "./scan/reverseReader.js"
 
 export interface PinnedFile {
@@ -56,21 +56,15 @@ export const openPinned = (
  * owns opening, closing and stat.
  */
 export const readInto = (pinned: PinnedFile, request: ReadRequest): Effect.Effect<number, IndexIoError> =>
-  Effect.try({
-    try: () => NodeFs.readSync(pinned.file.fd, request.buffer, request.offset, request.length, request.position),
-    catch: ioError("read", pinned.path)
-  })
+  attemptIo("read", pinned.path, () => NodeFs.readSync(pinned.file.fd, request.buffer, request.offset, request.length, request.position))
 
-/** Resumes the program once; a throw (the file shrank) becomes a typed error. */
+/** Resumes the program once; the file shrinking under it is a typed error, a bug a defect. */
 export const step = <A>(
   pinned: PinnedFile,
   program: ScanProgram<A>,
   bytesRead?: number
 ): Effect.Effect<IteratorResult<ReadRequest, A>, IndexIoError> =>
-  Effect.try({
-    try: () => (bytesRead === undefined ? program.next() : program.next(bytesRead)),
-    catch: ioError("scan", pinned.path)
-  })
+  attemptIo("scan", pinned.path, () => (bytesRead === undefined ? program.next() : program.next(bytesRead)))
 
 /** Bytes scanned in-process between turns of the event loop: a few milliseconds of work. */
 const BYTES_BETWEEN_TURNS = 16 * 1024 * 1024

@@ -1,13 +1,16 @@
 /**
- * Maps platform failures to the public `IndexIoError` at the edge.
+ * Maps system failures to the public `IndexIoError` at the edge, keeping the original as
+ * `cause`.
  *
  * @internal
  */
 import type { PlatformError } from "@effect/platform/Error"
-import { IndexIoError } from "../Errors.js"
+import { Effect } from "effect"
+import { IndexIoError, type IoOperation } from "../Errors.js"
+import { FileShrankError } from "./scan/reverseReader.js"
 
-export const ioError = (op: string, path: string) => (error: PlatformError | unknown): IndexIoError =>
-  new IndexIoError({ op, path, reason: describe(error) })
+export const ioError = (op: IoOperation, path: string) => (error: PlatformError | unknown): IndexIoError =>
+  new IndexIoError({ op, path, reason: describe(error), cause: error })
 
 const describe = (error: unknown): string => {
   if (typeof error === "object" && error !== null) {
@@ -26,3 +29,20 @@ const describe = (error: unknown): string => {
 
 export const isNotFound = (error: PlatformError): boolean =>
   error._tag === "SystemError" && error.reason === "NotFound"
+
+/** An error the system raised (it has a code such as `EIO`): a real I/O failure, not a bug. */
+export const isSystemError = (error: unknown): boolean =>
+  typeof error === "object" && error !== null && typeof (error as { code?: unknown }).code === "string"
+
+/**
+ * Runs `f`: a system error, or the file shrinking under a scan, fails as `IndexIoError`;
+ * anything else is a bug and stays a defect.
+ */
+export const attemptIo = <A>(op: IoOperation, path: string, f: () => A): Effect.Effect<A, IndexIoError> =>
+  Effect.suspend(() => {
+    try {
+      return Effect.succeed(f())
+    } catch (error) {
+      return isSystemError(error) || error instanceof FileShrankError ? Effect.fail(ioError(op, path)(error)) : Effect.die(error)
+    }
+  })

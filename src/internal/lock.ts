@@ -1,7 +1,7 @@
 /**
  * Codex's writer lock: an exclusive `flock(2)` on `<codexHome>/session_index.jsonl.lock` (an
  * empty file), held around every append and rewrite (Codex 0.169+ does the same; readers take
- * none). `flock` comes from the native `fs-ext` binding, loaded lazily: where it is missing or
+ * none). `flock` comes from the native `fs-ext-extra-prebuilt` binding (prebuilt binaries, no compiler needed), loaded lazily: where it is missing or
  * the file system refuses `flock`, appends go ahead on `O_APPEND` alone and rewrites are refused.
  *
  * The wait polls with `LOCK_NB` on the Effect `Clock` (a `Schedule`), so it is interruptible at
@@ -14,7 +14,7 @@ import { Clock, Duration, Effect, Option, Schedule, type Scope } from "effect"
 import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import { type IndexIoError, IndexLockTimeout } from "../Errors.js"
-import { ioError } from "./ioError.js"
+import { attemptIo, ioError } from "./ioError.js"
 
 export interface FlockBinding {
   readonly flockSync: (fd: number, flags: "ex" | "exnb" | "un") => void
@@ -22,7 +22,7 @@ export interface FlockBinding {
 
 export const loadBinding = (): Option.Option<FlockBinding> => {
   try {
-    return Option.some(createRequire(import.meta.url)("fs-ext") as FlockBinding)
+    return Option.some(createRequire(import.meta.url)("fs-ext-extra-prebuilt") as FlockBinding)
   } catch {
     return Option.none()
   }
@@ -72,11 +72,11 @@ export const makeWriterLock = (
   binding,
   hold: (wait) =>
     Effect.gen(function* () {
-      if (Option.isNone(binding)) return { locked: false, reason: "the fs-ext binding is not installed" } as const
+      if (Option.isNone(binding)) return { locked: false, reason: "the fs-ext-extra-prebuilt binding is not installed" } as const
       const flock = binding.value
-      yield* Effect.try({ try: () => fs.mkdirSync(codexHome, { recursive: true }), catch: ioError("mkdir", codexHome) })
+      yield* attemptIo("mkdir", codexHome, () => fs.mkdirSync(codexHome, { recursive: true }))
       const fd = yield* Effect.acquireRelease(
-        Effect.try({ try: () => fs.openSync(lockPath, "a", 0o644), catch: ioError("open", lockPath) }),
+        attemptIo("open", lockPath, () => fs.openSync(lockPath, "a", 0o644)),
         // Closing the descriptor releases the lock.
         (fd) => Effect.sync(() => fs.closeSync(fd))
       )

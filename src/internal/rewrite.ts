@@ -22,6 +22,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import { Effect, Option } from "effect"
 import { IndexIoError, type IndexLockTimeout, IndexLockUnavailable } from "../Errors.js"
+import type { CompactStats } from "../IndexWriter.js"
 import { writeFully } from "./writeFully.js"
 import { eventLoopTurn } from "./eventLoopTurn.js"
 import { ioError, isNotFound } from "./ioError.js"
@@ -32,13 +33,6 @@ import { leadingIdBytes, namedEntryId, parseEntryBytes } from "./scan/entryLine.
 import { IdTable } from "./scan/idTable.js"
 import { type LineSink, LineSplitter } from "./scan/lineSplitter.js"
 import type { WriteGate } from "./writeGate.js"
-
-export interface RewriteStats {
-  readonly linesBefore: number
-  readonly linesAfter: number
-  readonly bytesBefore: number
-  readonly bytesAfter: number
-}
 
 export interface RewritePlan {
   /** A first pass over the snapshot's complete lines, for plans that decide from all of them. */
@@ -116,10 +110,10 @@ export const rewrite = (
   options: RewriteOptions,
   makePlan: () => RewritePlan,
   dryRun: boolean
-): Effect.Effect<RewriteStats, IndexIoError | IndexLockUnavailable | IndexLockTimeout, Env> =>
+): Effect.Effect<CompactStats, IndexIoError | IndexLockUnavailable | IndexLockTimeout, Env> =>
   Effect.gen(function* () {
     if (!dryRun && Option.isNone(options.binding)) {
-      return yield* new IndexLockUnavailable({ path: options.lockPath, reason: "the fs-ext binding is not installed" })
+      return yield* new IndexLockUnavailable({ path: options.lockPath, reason: "the fs-ext-extra-prebuilt binding is not installed" })
     }
     for (let attempt = 1; ; attempt++) {
       const outcome = yield* Effect.scoped(rewriteOnce(options, makePlan(), dryRun))

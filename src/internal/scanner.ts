@@ -9,7 +9,7 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import { Context, Effect, Layer } from "effect"
 import type { IndexIoError } from "../Errors.js"
-import { IndexConfig } from "./config.js"
+import { Settings } from "./config.js"
 import { type PinnedFile, readBytes, runProgram, withPinned } from "./fileScan.js"
 import { EDGE_BYTES, type FileIdentity, KnownNames } from "./knownNames.js"
 import { currentNames, type NamedThread, threadsNamed, toNamedThread } from "./scan/programs.js"
@@ -39,7 +39,7 @@ export class RangeScanner extends Context.Tag("session-index/RangeScanner")<Rang
 }>() {}
 
 /** Scans on the calling thread, reading through the platform `FileSystem`. */
-export const inProcessRanges = (config: IndexConfig["Type"]): RangeScanner["Type"] => ({
+export const inProcessRanges = (config: Settings["Type"]): RangeScanner["Type"] => ({
   scanIds: (pinned, ids, start, end) =>
     Effect.map(runProgram(pinned, currentNames(ids, start, end, config.scan)), (found) =>
       new Map(Array.from(found, ([id, match]) => [id, toNamedThread(match)]))
@@ -50,11 +50,11 @@ export const inProcessRanges = (config: IndexConfig["Type"]): RangeScanner["Type
     )
 })
 
-export const layerInProcessRanges = Layer.effect(RangeScanner, Effect.map(IndexConfig, inProcessRanges))
+export const layerInProcessRanges = Layer.effect(RangeScanner, Effect.map(Settings, inProcessRanges))
 
 export const make = Effect.gen(function* () {
   const fs = yield* FileSystem.FileSystem
-  const config = yield* IndexConfig
+  const config = yield* Settings
   const ranges = yield* RangeScanner
   const known = new KnownNames()
   // One lookup at a time touches `known`; the coalescer already serialises id lookups.
@@ -99,7 +99,7 @@ export const make = Effect.gen(function* () {
   })
 })
 
-export const layer: Layer.Layer<Scanner, never, IndexConfig | RangeScanner | FileSystem.FileSystem> = Layer.effect(
+export const layer: Layer.Layer<Scanner, never, Settings | RangeScanner | FileSystem.FileSystem> = Layer.effect(
   Scanner,
   make
 )

@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { run } from "./runCli.js"
+import { main, run, start } from "./runCli.js"
 
 const A = "0194f7c2-3b1d-7c4e-9a51-2f0e8d6b1a23"
 const B = "0194f7c2-3b1d-7c4e-9a51-2f0e8d6b1a24"
@@ -96,6 +96,20 @@ describe("session-index CLI", () => {
     expect(rows.slice(1).map((r) => r.split(/\s+/)[0])).toEqual([A, B])
     expect(JSON.parse(json.stdout)).toEqual([{ id: A, name: "alpha", updated_at: "2026-02-03T16:08:29.123Z" }])
     expect(zero.status).toBe(2)
+  })
+
+  it("without the flock binding: rename --json prints only its JSON on stdout; the warning goes to stderr", async () => {
+    const dir = tempDir()
+    const preload = path.resolve(__dirname, "fixtures/withoutBinding.cjs")
+    const result = await start(process.execPath, ["-r", preload, main, "rename", "--codex-home", dir, "--json", C, "gamma"]).done
+    expect(result.status).toBe(0)
+    expect(JSON.parse(result.stdout)).toEqual({ id: C, name: "gamma" })
+    expect(result.stderr).toContain("writing without Codex's lock")
+    expect(fs.readFileSync(path.join(dir, "session_index.jsonl"), "utf8")).toMatch(/"thread_name":"gamma"/)
+    // Rewrites refuse without the lock, saying why.
+    const compact = await start(process.execPath, ["-r", preload, main, "compact", "--codex-home", dir]).done
+    expect(compact.status).toBe(2)
+    expect(compact.stderr).toMatch(/^session-index: cannot lock .*fs-ext-extra-prebuilt binding is not installed.*\n$/)
   })
 
   it("rename: appends exactly one Codex line; blank names and bad ids exit 2 naming the argument", async () => {

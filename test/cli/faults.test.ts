@@ -73,7 +73,7 @@ const holdsOpen = (pid: number, file: string) => {
 }
 
 /** `flock(2)` from the binding the library uses, to hold a lock from this process. */
-const { flockSync } = createRequire(import.meta.url)("fs-ext") as { flockSync: (fd: number, flags: "exnb") => void }
+const { flockSync } = createRequire(import.meta.url)("fs-ext-extra-prebuilt") as { flockSync: (fd: number, flags: "exnb") => void }
 
 const dryRun = async (home: string) => {
   const result = await run(["compact", "--codex-home", home, "--dry-run", "--json"])

@@ -43,7 +43,7 @@ const referenceModel = (text: string) => {
 const CODEX_LINE = /^\{"id":"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}","thread_name":".*","updated_at":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z"\}$/
 
 /** `flock(LOCK_EX|LOCK_NB)` from a separate descriptor: is someone holding Codex's lock? */
-const flock = createRequire(import.meta.url)("fs-ext") as { flockSync: (fd: number, flags: string) => void }
+const flock = createRequire(import.meta.url)("fs-ext-extra-prebuilt") as { flockSync: (fd: number, flags: string) => void }
 const lockIsHeld = (file: string): boolean => {
   const fd = fs.openSync(file, "a")
   try {

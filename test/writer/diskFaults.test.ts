@@ -11,7 +11,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect } from "vitest"
 import { IndexReader, IndexWriter } from "../../src/index.js"
-import { layerWith } from "../../src/NodeSessionIndex.js"
+import { layerWith } from "../../src/internal/layer.js"
 import { type Faults, faultyFileSystem, type WriteFault } from "../helpers/faultyFs.js"
 import { holdLock, lockIsFree, strays } from "../helpers/lock.js"
 

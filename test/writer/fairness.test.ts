@@ -13,7 +13,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { expect } from "vitest"
 import { IndexReader, IndexWriter } from "../../src/index.js"
-import { layerWith } from "../../src/NodeSessionIndex.js"
+import { layerWith } from "../../src/internal/layer.js"
 import { faultyFileSystem } from "../helpers/faultyFs.js"
 
 /** Polls like Codex: LOCK_EX|LOCK_NB, 50 ms apart; holds each win 2 ms; reports its waits. */

@@ -12,7 +12,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect } from "vitest"
 import { IndexReader, IndexWriter } from "../../src/index.js"
-import { layerWith } from "../../src/NodeSessionIndex.js"
+import { layerWith } from "../../src/internal/layer.js"
 import { faultyFileSystem } from "../helpers/faultyFs.js"
 import { holdLock, lockIsFree, lockOf, strays } from "../helpers/lock.js"
 

@@ -7,7 +7,7 @@ import * as path from "node:path"
 import { expect } from "vitest"
 import { IndexReader, IndexWriter } from "../../src/index.js"
 import type { FlockBinding } from "../../src/internal/lock.js"
-import { layerWith } from "../../src/NodeSessionIndex.js"
+import { layerWith } from "../../src/internal/layer.js"
 
 /** A file system that refuses flock altogether (as some network file systems do). */
 const refusing: FlockBinding = {
@@ -17,7 +17,7 @@ const refusing: FlockBinding = {
 }
 
 for (const [label, binding] of [
-  ["the fs-ext binding is missing", Option.none<FlockBinding>()],
+  ["the flock binding is missing", Option.none<FlockBinding>()],
   ["the file system refuses flock", Option.some(refusing)]
 ] as const) {
   it.effect(`when ${label}: appends go ahead (logged once), rewrites are refused with a typed error`, () => {

@@ -13,7 +13,7 @@ import * as path from "node:path"
 import { describe, expect } from "vitest"
 import { IndexReader, IndexWriter } from "../../src/index.js"
 import { loadBinding } from "../../src/internal/lock.js"
-import { layerWith } from "../../src/NodeSessionIndex.js"
+import { layerWith } from "../../src/internal/layer.js"
 
 const line = (id: string, name: string) => JSON.stringify({ id, thread_name: name, updated_at: "t" }) + "\n"
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "si-odd-"))

@@ -8,7 +8,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect } from "vitest"
 import { IndexReader, IndexWriter, NodeSessionIndex } from "../../src/index.js"
-import { layerWith } from "../../src/NodeSessionIndex.js"
+import { layerWith } from "../../src/internal/layer.js"
 
 const appender = path.resolve(__dirname, "fixtures/appender.mjs")
 const home = () => fs.mkdtempSync(path.join(os.tmpdir(), "si-writer-"))

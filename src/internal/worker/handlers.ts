@@ -3,9 +3,8 @@
  *
  * @internal
  */
-import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
-import { IndexIoError } from "../../Errors.js"
+import { attemptIo } from "../ioError.js"
 import { currentNames, threadsNamed, toNamedThread } from "../scan/programs.js"
 import { defaultScanOptions, lineStartAtOrAfter, type ReverseScanOptions, type ScanProgram } from "../scan/reverseReader.js"
 import type { ScanIds, ScanName } from "./protocol.js"
@@ -34,22 +33,8 @@ const scanIds = (req: ScanIds) => {
   return runSync(req.fd, currentNames(req.ids, start, end, options(req)))
 }
 
-const attempt = <A>(req: { path: string }, run: () => A): Effect.Effect<A, IndexIoError> =>
-  Effect.try({
-    try: run,
-    catch: (error) =>
-      new IndexIoError({
-        op: "scan",
-        path: req.path,
-        reason: error instanceof Error ? error.message : String(error)
-      })
-  })
-
 export const handlers = {
-  ScanIds: (req: ScanIds) =>
-    attempt(req, () =>
-      Array.from(scanIds(req).values(), toNamedThread)
-    ),
+  ScanIds: (req: ScanIds) => attemptIo("scan", req.path, () => Array.from(scanIds(req).values(), toNamedThread)),
   ScanName: (req: ScanName) =>
-    attempt(req, () => (runSync(req.fd, threadsNamed(req.name, req.firstOnly, req.end, options(req))) ?? []).map(toNamedThread))
+    attemptIo("scan", req.path, () => (runSync(req.fd, threadsNamed(req.name, req.firstOnly, req.end, options(req))) ?? []).map(toNamedThread))
 }

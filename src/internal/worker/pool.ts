@@ -8,11 +8,14 @@
  * @internal
  */
 import * as Worker from "@effect/platform/Worker"
+import type { WorkerError } from "@effect/platform/WorkerError"
 import * as NodeWorker from "@effect/platform-node/NodeWorker"
-import { Deferred, Effect, Layer, Option, Scope, SynchronizedRef } from "effect"
+import { Data, Deferred, Effect, Layer, Option, type ParseResult, Scope, SynchronizedRef } from "effect"
+import * as fs from "node:fs"
+import { fileURLToPath } from "node:url"
 import * as WT from "node:worker_threads"
 import { IndexIoError } from "../../Errors.js"
-import { IndexConfig } from "../config.js"
+import { Settings } from "../config.js"
 import { type PinnedFile, runProgram } from "../fileScan.js"
 import type { NamedThread } from "../scan/programs.js"
 import { lineStartAtOrAfter } from "../scan/reverseReader.js"
@@ -20,21 +23,23 @@ import { inProcessRanges, RangeScanner } from "../scanner.js"
 import { type ScanRequest, ScanIds, ScanName } from "./protocol.js"
 
 /**
- * The compiled worker entry beside this module. Under vitest this module runs from `src/`
- * as TypeScript, which Node 20 workers cannot load, so it points at the build in `dist/`.
+ * The compiled worker entry beside this module, in the `new URL("./…", import.meta.url)` form
+ * bundlers recognise. Under vitest this module runs from `src/` as TypeScript, which Node 20
+ * workers cannot load, so it points at the build in `dist/`.
  */
 export const workerEntryUrl = (): URL => {
-  const here = import.meta.url
-  return here.endsWith(".ts")
-    ? new URL(here.replace(/\/src\/internal\/worker\/pool\.ts$/, "/dist/internal/worker/entry.js"))
-    : new URL("./entry.js", here)
+  const entry = new URL("./entry.js", import.meta.url)
+  return import.meta.url.endsWith(".ts")
+    ? new URL(entry.href.replace(/\/src\/internal\/worker\/entry\.js$/, "/dist/internal/worker/entry.js"))
+    : entry
 }
 
 export type SpawnWorker = (id: number) => WT.Worker
 
 export const defaultSpawn: SpawnWorker = () => new WT.Worker(workerEntryUrl())
 
-const WORKER_READY_TIMEOUT = "10 seconds"
+/** Workers that are not ready by then are taken for unable to start: scans stay in-process. */
+const WORKER_READY_TIMEOUT = "3 seconds"
 // Each range costs a worker round trip (~0.8 ms); at 1 GiB, 128 MiB ranges measured 142 ms
 // for a full scan against 160 ms with 64 MiB ones, and still stop within ~30 ms of an answer.
 const MAX_RANGE_BYTES = 128 * 1024 * 1024
@@ -59,14 +64,14 @@ const makeLazyPool = (size: number, spawn: SpawnWorker) =>
         ? Effect.succeed([pool.value, pool] as const)
         : create.pipe(
             Effect.disconnect,
-            Effect.timeoutFail({ duration: WORKER_READY_TIMEOUT, onTimeout: () => new Error("no scan worker became ready") }),
+            Effect.timeoutFail({ duration: WORKER_READY_TIMEOUT, onTimeout: () => new WorkersNotReady() }),
             Effect.map((made) => [made, Option.some(made)] as const)
           )
     )
   })
 
 export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
-  const config = yield* IndexConfig
+  const config = yield* Settings
   const getPool = yield* makeLazyPool(config.workers, spawn)
   const settings = (pinned: PinnedFile) => ({
     fd: pinned.file.fd,
@@ -75,25 +80,55 @@ export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
     chunkBytes: config.scan.chunkBytes
   })
 
-  // A crashed worker is respawned by the platform: retry once on it, then fail typed.
-  const execute = <R extends ScanRequest>(request: R, path: string) =>
-    Effect.scoped(
-      Effect.flatMap(
-        Effect.flatMap(getPool, (pool) => pool.backing.get).pipe(
-          Effect.disconnect,
-          Effect.timeoutFail({ duration: WORKER_READY_TIMEOUT, onTimeout: () => notReady(path) }),
-          Effect.catchIf((e) => e instanceof Error && !(e instanceof IndexIoError), () => Effect.fail(notReady(path)))
-        ),
-        (worker) => worker.executeEffect(request) as Effect.Effect<ReadonlyArray<NamedThread>, unknown>
-      )
-    ).pipe(
-      Effect.retry({ times: 1, while: (e) => !(e instanceof IndexIoError) }),
-      Effect.catchAll((e) =>
-        e instanceof IndexIoError
-          ? Effect.fail(e)
-          : Effect.fail(new IndexIoError({ op: "scan", path, reason: `scan worker failed: ${describe(e)}` }))
-      )
+  /**
+   * Why scans no longer go to workers, once they cannot: the entry is missing (the package was
+   * bundled without it), or no worker became ready. Said once; scans then stay in-process.
+   */
+  let unavailable: string | undefined =
+    spawn === defaultSpawn && !fs.existsSync(fileURLToPath(workerEntryUrl()))
+      ? `the worker entry ${fileURLToPath(workerEntryUrl())} is missing (was the package bundled?)`
+      : undefined
+  let warned = false
+  const scanInProcess = <A>(reason: string, fallback: Effect.Effect<A, IndexIoError>) =>
+    Effect.zipRight(
+      Effect.suspend(() => {
+        if (warned) return Effect.void
+        warned = true
+        return Effect.logWarning(`session-index: scanning in-process: ${reason}`)
+      }),
+      fallback
     )
+
+  /**
+   * Runs a request on a worker. A crashed worker is respawned by the platform and the request
+   * retried once; after that, or when no worker can start, `fallback` scans in-process.
+   */
+  const onWorker = (
+    run: (
+      worker: Worker.SerializedWorker<ScanRequest>
+    ) => Effect.Effect<ReadonlyArray<NamedThread>, IndexIoError | WorkerError | ParseResult.ParseError>,
+    fallback: Effect.Effect<ReadonlyArray<NamedThread>, IndexIoError>
+  ): Effect.Effect<ReadonlyArray<NamedThread>, IndexIoError> =>
+    Effect.suspend(() => {
+      if (unavailable !== undefined) return scanInProcess(unavailable, fallback)
+      const worker = Effect.flatMap(getPool, (pool) => pool.backing.get).pipe(
+        Effect.disconnect,
+        Effect.timeoutFail({ duration: WORKER_READY_TIMEOUT, onTimeout: () => new WorkersNotReady() })
+      )
+      // A message that does not fit the protocol is a bug, not a failed scan.
+      const ran = Effect.flatMap(worker, (w) => Effect.catchTag(run(w), "ParseError", (error) => Effect.die(error)))
+      return Effect.scoped(ran).pipe(
+        Effect.retry({ times: 1, while: (error) => error._tag === "WorkerError" }),
+        Effect.catchTags({
+          WorkersNotReady: () =>
+            Effect.suspend(() => {
+              unavailable = `no scan worker became ready within ${WORKER_READY_TIMEOUT}`
+              return scanInProcess(unavailable, fallback)
+            }),
+          WorkerError: (error) => scanInProcess(`a scan worker failed twice (${error.message})`, fallback)
+        })
+      )
+    })
 
   const local = inProcessRanges(config)
 
@@ -131,7 +166,15 @@ export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
       const work = Effect.forEach(
         parts,
         (range, i) =>
-          execute(new ScanIds({ ...settings(pinned), ...range, limit: end, ids }), pinned.path).pipe(
+          onWorker(
+            (worker) => worker.executeEffect(new ScanIds({ ...settings(pinned), ...range, limit: end, ids })),
+            Effect.gen(function* () {
+              // Workers align their own bounds to line starts; in-process, align them here.
+              const from = yield* runProgram(pinned, lineStartAtOrAfter(range.start, end))
+              const to = yield* runProgram(pinned, lineStartAtOrAfter(range.end, end))
+              return [...(yield* local.scanIds(pinned, ids, from, to)).values()]
+            })
+          ).pipe(
             Effect.flatMap((found) =>
               Effect.suspend(() => {
                 results[i] = found
@@ -168,18 +211,18 @@ export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
           const recent = yield* local.scanName(pinned, name, firstOnly, config.tailBytes)
           if (recent !== undefined) return recent
         }
-        const found = yield* execute(new ScanName({ ...settings(pinned), end: pinned.size, name, firstOnly }), pinned.path)
+        const found = yield* onWorker(
+          (worker) => worker.executeEffect(new ScanName({ ...settings(pinned), end: pinned.size, name, firstOnly })),
+          Effect.map(local.scanName(pinned, name, firstOnly), (threads) => threads ?? [])
+        )
         return [...found]
       })
   })
 })
 
-const notReady = (path: string) =>
-  new IndexIoError({ op: "scan", path, reason: `no scan worker became ready within ${WORKER_READY_TIMEOUT}` })
-
-const describe = (error: unknown): string =>
-  typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error)
+/** The pool did not get a worker ready in time. */
+class WorkersNotReady extends Data.TaggedError("WorkersNotReady") {}
 
 export const layerPooled = (
   spawn: SpawnWorker = defaultSpawn
-): Layer.Layer<RangeScanner, never, IndexConfig> => Layer.scoped(RangeScanner, makePooled(spawn))
+): Layer.Layer<RangeScanner, never, Settings> => Layer.scoped(RangeScanner, makePooled(spawn))
