@@ -14,7 +14,7 @@ import { findRollouts } from "./internal/rollouts.js"
 import { watchChanges } from "./internal/changes.js"
 import type { ParsedEntry } from "./internal/scan/entryLine.js"
 import { LatestQuery } from "./internal/scan/latestQuery.js"
-import { scanReverse } from "./internal/scan/reverseReader.js"
+import { type ReadRequest, scanReverse } from "./internal/scan/reverseReader.js"
 import { Scanner } from "./internal/scanner.js"
 import { decodeThreadId, SessionIndexEntry, type ThreadId } from "./Schema.js"
 
@@ -134,15 +134,15 @@ export const make: Effect.Effect<
       const pinned = opened.value
       const query = new LatestQuery(config.scan.maxLineBytes)
       const program = scanReverse(0, pinned.size, config.scan, query.visit)
-      let next = yield* step(pinned, program)
-      const pull = Effect.gen(function* () {
-        while (query.outbox.length === 0) {
-          if (next.done) return yield* Effect.fail(Option.none())
-          next = yield* step(pinned, program, yield* readInto(pinned, next.value))
-        }
-        return Chunk.unsafeFromArray(query.drain())
-      }).pipe(Effect.mapError((e) => (Option.isOption(e) ? e : Option.some(e))))
-      return Stream.repeatEffectChunkOption(pull).pipe(Stream.map(toEntry))
+      // A page is what the scan found by the time it found anything: a consumer that takes one
+      // page of a picker reads only the end of the file.
+      const page = (from: IteratorResult<ReadRequest, boolean>) =>
+        Effect.gen(function* () {
+          let next = from
+          while (query.outbox.length === 0 && !next.done) next = yield* step(pinned, program, yield* readInto(pinned, next.value))
+          return [Chunk.unsafeFromArray(query.drain()), next.done ? Option.none() : Option.some(next)] as const
+        })
+      return Stream.paginateChunkEffect(yield* step(pinned, program), page).pipe(Stream.map(toEntry))
     }).pipe(Effect.provideService(FileSystem.FileSystem, fs))
   )
 

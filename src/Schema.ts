@@ -5,8 +5,7 @@
  */
 import { Effect, ParseResult, Schema } from "effect"
 import { InvalidEntry, InvalidThreadId, InvalidThreadName } from "./Errors.js"
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+import { UUID_PATTERN } from "./internal/scan/entryLine.js"
 
 /**
  * A thread (session) id: a hyphenated UUID, any case on input, normalised to lowercase so that
@@ -16,7 +15,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
  * @category models
  */
 export const ThreadId = Schema.Lowercase.pipe(
-  Schema.pattern(UUID, { message: () => "expected a hyphenated UUID (8-4-4-4-12 hex digits)" }),
+  Schema.pattern(new RegExp(`^${UUID_PATTERN}$`), { message: () => "expected a hyphenated UUID (8-4-4-4-12 hex digits)" }),
   Schema.brand("ThreadId")
 )
 

@@ -7,7 +7,7 @@
  */
 import { Deferred, Effect, Exit, Queue, type Scope } from "effect"
 import type { IndexIoError } from "../Errors.js"
-import type { NamedThread } from "./scanner.js"
+import type { NamedThread } from "./scan/entryLine.js"
 
 interface Pending {
   readonly ids: ReadonlyArray<string>
@@ -16,8 +16,6 @@ interface Pending {
 
 export interface Coalescer {
   readonly lookup: (ids: ReadonlyArray<string>) => Effect.Effect<ReadonlyMap<string, NamedThread>, IndexIoError>
-  /** Scans run so far; for tests and stats. */
-  readonly scans: Effect.Effect<number>
 }
 
 export const makeCoalescer = (
@@ -26,14 +24,12 @@ export const makeCoalescer = (
   Effect.gen(function* () {
     const queue = yield* Queue.unbounded<Pending>()
     yield* Effect.addFinalizer(() => Queue.shutdown(queue))
-    let scans = 0
     const serveBatch = Effect.gen(function* () {
       const first = yield* Queue.take(queue)
       // Let lookups forked in the same tick join this scan.
       yield* Effect.yieldNow()
       const batch = [first, ...(yield* Queue.takeAll(queue))]
       const ids = [...new Set(batch.flatMap((p) => p.ids))]
-      scans++
       // An exit, not a value: even a defect must reach the callers, or they would wait forever.
       const result = yield* Effect.exit(scan(ids))
       for (const pending of batch) {
@@ -42,7 +38,6 @@ export const makeCoalescer = (
     })
     yield* Effect.forkScoped(Effect.forever(serveBatch))
     return {
-      scans: Effect.sync(() => scans),
       lookup: (ids) =>
         Effect.gen(function* () {
           const done = yield* Deferred.make<ReadonlyMap<string, NamedThread>, IndexIoError>()

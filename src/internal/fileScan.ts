@@ -69,7 +69,7 @@ export const step = <A>(
 /** Bytes scanned in-process between turns of the event loop: a few milliseconds of work. */
 const BYTES_BETWEEN_TURNS = 16 * 1024 * 1024
 
-export const runProgram = <A>(pinned: PinnedFile, program: ScanProgram<A>): Effect.Effect<A, IndexIoError> =>
+export const runOnPinned = <A>(pinned: PinnedFile, program: ScanProgram<A>): Effect.Effect<A, IndexIoError> =>
   Effect.gen(function* () {
     let next = yield* step(pinned, program)
     let sinceTurn = 0

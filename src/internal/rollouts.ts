@@ -9,8 +9,9 @@ import * as Path from "@effect/platform/Path"
 import { Effect, Option } from "effect"
 import type { IndexIoError } from "../Errors.js"
 import { ioError, isNotFound } from "./ioError.js"
+import { UUID_PATTERN } from "./scan/entryLine.js"
 
-const ROLLOUT = /^rollout-.+-([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\.jsonl$/
+const ROLLOUT = new RegExp(`^rollout-.+-(${UUID_PATTERN})\\.jsonl$`)
 const DATE_DIRS = /^\d{4}[/\\]\d{2}[/\\]\d{2}$/
 
 export interface RolloutFile {

@@ -10,9 +10,9 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import { Context, Effect, Layer } from "effect"
 import type { IndexIoError } from "../Errors.js"
 import { Settings } from "./config.js"
-import { type PinnedFile, readBytes, runProgram, withPinned } from "./fileScan.js"
+import { type PinnedFile, readBytes, runOnPinned, withPinned } from "./fileScan.js"
 import { EDGE_BYTES, type FileIdentity, KnownNames } from "./knownNames.js"
-import { currentNames, type NamedThread, threadsNamed, toNamedThread } from "./scan/programs.js"
+import { currentNames, type NamedThread, threadsNamed } from "./scan/programs.js"
 
 export type { NamedThread }
 
@@ -41,13 +41,9 @@ export class RangeScanner extends Context.Tag("session-index/RangeScanner")<Rang
 /** Scans on the calling thread, reading through the platform `FileSystem`. */
 export const inProcessRanges = (config: Settings["Type"]): RangeScanner["Type"] => ({
   scanIds: (pinned, ids, start, end) =>
-    Effect.map(runProgram(pinned, currentNames(ids, start, end, config.scan)), (found) =>
-      new Map(Array.from(found, ([id, match]) => [id, toNamedThread(match)]))
-    ),
+    runOnPinned(pinned, currentNames(ids, start, end, config.scan)),
   scanName: (pinned, name, firstOnly, budgetBytes) =>
-    Effect.map(runProgram(pinned, threadsNamed(name, firstOnly, pinned.size, config.scan, budgetBytes)), (found) =>
-      found?.map(toNamedThread)
-    )
+    runOnPinned(pinned, threadsNamed(name, firstOnly, pinned.size, config.scan, budgetBytes))
 })
 
 export const layerInProcessRanges = Layer.effect(RangeScanner, Effect.map(Settings, inProcessRanges))

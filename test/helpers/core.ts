@@ -18,11 +18,11 @@ const plain = (e: { readonly id: string; readonly name: string; readonly updated
 
 export const coreNames = (file: Buffer, ids: ReadonlyArray<string>, options: ReverseScanOptions, stats?: DriverStats) => {
   const found = runOnBuffer(currentNames(ids.map((id) => id.toLowerCase()), 0, file.length, options), file, stats)
-  return new Map([...found].map(([id, match]) => [id, match.entry.name]))
+  return new Map([...found].map(([id, match]) => [id, match.name]))
 }
 
 export const coreThreadsNamed = (file: Buffer, name: string, firstOnly: boolean, options: ReverseScanOptions) =>
-  (runOnBuffer(threadsNamed(name, firstOnly, file.length, options), file) ?? []).map((m) => plain(m.entry))
+  (runOnBuffer(threadsNamed(name, firstOnly, file.length, options), file) ?? []).map(plain)
 
 /** The latest-per-id stream of the core, newest first; checks the visitor's buffer bound. */
 export const coreLatest = (file: Buffer, options: ReverseScanOptions, onBuffer?: (length: number) => void) => {

@@ -107,9 +107,8 @@ describe("parseEntryBytes (the tolerant line reader)", () => {
     expect(parseEntryBytes(buf, start, end - 1)).toBeUndefined()
   })
 
-  it("keeps the raw id as written", () => {
-    const upper = ID.c.toUpperCase()
-    expect(parseEntryText(canonical(upper, "x"))).toEqual({ id: ID.c, rawId: upper, name: "x", updatedAt: TS })
+  it("lowercases the id, whatever its case in the line", () => {
+    expect(parseEntryText(canonical(ID.c.toUpperCase(), "x"))).toEqual({ id: ID.c, name: "x", updatedAt: TS })
   })
 })
 

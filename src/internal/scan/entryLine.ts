@@ -8,15 +8,29 @@
 import { isUtf8 } from "node:buffer"
 import { hasNameKey, ID_OFFSET, NAME_OFFSET } from "./canonical.js"
 
-/** A validated line: `id` lowercased for comparison, `name` trimmed ("" when blank). */
+/**
+ * A validated line: `id` lowercased for comparison, `name` trimmed ("" when blank). One of the
+ * two shapes an entry takes inside the library; `SessionIndexEntry` is the public one (a
+ * Schema class, too heavy to build for every line a scan reads).
+ */
 export interface ParsedEntry {
   readonly id: string
-  readonly rawId: string
   readonly name: string
   readonly updatedAt: string
 }
 
-const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/
+/**
+ * A line found at a file offset: what lookups answer with and remember. Plain data, so that it
+ * crosses to and from scan workers as it is (`NamedThreadSchema` describes it there).
+ */
+export interface NamedThread extends ParsedEntry {
+  readonly offset: number
+}
+
+/** A hyphenated UUID, any case: the one definition of a thread id's spelling. */
+export const UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+const UUID = new RegExp(`^${UUID_PATTERN}$`)
 
 export const isUuid = (s: string): boolean => s.length === 36 && UUID.test(s)
 
@@ -38,7 +52,7 @@ export const parseEntryText = (line: string): ParsedEntry | undefined => {
   if (repeatsAKey(text, value)) return undefined
   // Lone surrogates cannot be encoded as UTF-8, so Codex (serde) rejects such lines; so do we.
   if (!isUuid(id) || !thread_name.isWellFormed() || !updated_at.isWellFormed()) return undefined
-  return { id: id.toLowerCase(), rawId: id, name: thread_name.trim(), updatedAt: updated_at }
+  return { id: id.toLowerCase(), name: thread_name.trim(), updatedAt: updated_at }
 }
 
 /**
@@ -120,10 +134,8 @@ const parseCanonical = (buf: Buffer, s: number, e: number): ParsedEntry | undefi
   const found = locateCanonical(buf, s, e)
   if (found !== 1) return found === 0 ? undefined : null
   const encoding = spans.ascii ? "latin1" : "utf8"
-  const rawId = buf.toString("latin1", s + ID_OFFSET, s + ID_OFFSET + 36)
   return {
-    id: rawId.toLowerCase(),
-    rawId,
+    id: buf.toString("latin1", s + ID_OFFSET, s + ID_OFFSET + 36).toLowerCase(),
     name: buf.toString(encoding, spans.nameStart, spans.nameEnd).trim(),
     updatedAt: buf.toString(encoding, spans.updatedStart, spans.updatedEnd)
   }
@@ -160,7 +172,7 @@ export const leadingIdBytes = (buf: Buffer, s: number, e: number, id: Uint8Array
   return true
 }
 
-/** 36 bytes of hex digits (either case) and hyphens in the 8-4-4-4-12 places. */
+/** `UUID_PATTERN` on bytes: 36 hex digits (either case) and hyphens in the 8-4-4-4-12 places. */
 const isIdText = (buf: Buffer, at: number): boolean => {
   for (let i = 0; i < 36; i++) {
     const c = buf[at + i]!

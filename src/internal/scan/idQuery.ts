@@ -6,19 +6,13 @@
  * @internal
  */
 import { hasIdPrefix, viewOf, ID_OFFSET, idFilterKey, idText, isBlankLine } from "./canonical.js"
-import { type ParsedEntry, parseEntryBytes } from "./entryLine.js"
+import { type NamedThread, type ParsedEntry, parseEntryBytes } from "./entryLine.js"
 import type { BlockVisitor } from "./reverseReader.js"
-
-export interface IdMatch {
-  readonly entry: ParsedEntry
-  /** File offset of the line that carries the current name. */
-  readonly offset: number
-}
 
 export class IdQuery {
   private readonly filter = new Uint8Array(1 << 20)
   private readonly slots: Map<string, number>
-  readonly matches: Array<IdMatch | undefined>
+  readonly matches: Array<NamedThread | undefined>
   private remaining: number
 
   /** `ids` must be valid lowercase UUIDs; duplicates are fine. */
@@ -41,8 +35,8 @@ export class IdQuery {
   }
 
   /** The answers so far, keyed by lowercase id. */
-  results(): Map<string, IdMatch> {
-    const out = new Map<string, IdMatch>()
+  results(): Map<string, NamedThread> {
+    const out = new Map<string, NamedThread>()
     for (const [id, slot] of this.slots) {
       const match = this.matches[slot]
       if (match !== undefined) out.set(id, match)
@@ -89,7 +83,7 @@ export class IdQuery {
   }
 
   private record(slot: number, entry: ParsedEntry, offset: number): boolean {
-    this.matches[slot] = { entry, offset }
+    this.matches[slot] = { ...entry, offset }
     return --this.remaining === 0
   }
 }

@@ -6,20 +6,15 @@
  * @internal
  */
 import { hasIdPrefix, viewOf, hasNameKey, ID_OFFSET, idText, isBlankLine, NAME_OFFSET } from "./canonical.js"
-import { type ParsedEntry, parseEntryBytes } from "./entryLine.js"
+import { type NamedThread, type ParsedEntry, parseEntryBytes } from "./entryLine.js"
 import type { BlockVisitor } from "./reverseReader.js"
-
-export interface NameCandidate {
-  readonly entry: ParsedEntry
-  readonly offset: number
-}
 
 /** Can this byte begin (or end) whitespace that `String.prototype.trim` would remove? */
 const maySpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c >= 0x80
 
 export class NameQuery {
   private readonly target: Buffer
-  readonly candidates: Array<NameCandidate> = []
+  readonly candidates: Array<NamedThread> = []
   private readonly candidateIds = new Set<string>()
 
   /** `skipIds`: threads already settled by a newer part of the file. */
@@ -59,7 +54,7 @@ export class NameQuery {
     if (entry.name !== this.name || this.skipIds.has(entry.id)) return
     if (this.candidateIds.has(entry.id)) return
     this.candidateIds.add(entry.id)
-    this.candidates.push({ entry, offset })
+    this.candidates.push({ ...entry, offset })
   }
   /**
    * Byte prefilter on the raw name at `s`: false only when the trimmed, unescaped name cannot

@@ -4,8 +4,8 @@
  *
  * @internal
  */
-import type { ParsedEntry } from "./entryLine.js"
-import { type IdMatch, IdQuery } from "./idQuery.js"
+import type { NamedThread, ParsedEntry } from "./entryLine.js"
+import { IdQuery } from "./idQuery.js"
 import { NameQuery } from "./nameQuery.js"
 import { lineStartAtOrAfter, type ReverseScanOptions, type ScanProgram, scanReverse } from "./reverseReader.js"
 
@@ -15,7 +15,7 @@ export function* currentNames(
   start: number,
   end: number,
   options: ReverseScanOptions
-): ScanProgram<Map<string, IdMatch>> {
+): ScanProgram<Map<string, NamedThread>> {
   const query = new IdQuery(ids, options.maxLineBytes)
   if (!query.done) yield* scanReverse(start, end, options, query.visit)
   return query.results()
@@ -40,9 +40,9 @@ export function* threadsNamed(
   options: ReverseScanOptions,
   /** Give up (return `undefined`) rather than read further back than this many bytes. */
   budgetBytes = Infinity
-): ScanProgram<Array<IdMatch> | undefined> {
+): ScanProgram<Array<NamedThread> | undefined> {
   const settled = new Set<string>()
-  const current: Array<IdMatch> = []
+  const current: Array<NamedThread> = []
   let windowEnd = end
   let windowBytes = FIRST_NAME_WINDOW
   while (windowEnd > 0) {
@@ -53,30 +53,14 @@ export function* threadsNamed(
     yield* scanReverse(windowStart, windowEnd, options, query.visit)
     windowEnd = windowStart
     if (query.candidates.length === 0) continue
-    const latest = yield* currentNames(query.candidates.map((c) => c.entry.id), windowStart, end, options)
+    const latest = yield* currentNames(query.candidates.map((c) => c.id), windowStart, end, options)
     for (const candidate of query.candidates) {
-      settled.add(candidate.entry.id)
-      if (latest.get(candidate.entry.id)?.offset === candidate.offset) current.push(candidate)
+      settled.add(candidate.id)
+      if (latest.get(candidate.id)?.offset === candidate.offset) current.push(candidate)
     }
     if (firstOnly && current.length > 0) break
   }
   return firstOnly ? current.slice(0, 1) : current
 }
 
-export type { IdMatch, ParsedEntry }
-
-/** A lookup answer as it crosses threads: plain data, lowercase id, trimmed name. */
-export interface NamedThread {
-  readonly id: string
-  readonly name: string
-  readonly updatedAt: string
-  /** File offset of the line that carries the name. */
-  readonly offset: number
-}
-
-export const toNamedThread = ({ entry, offset }: IdMatch): NamedThread => ({
-  id: entry.id,
-  name: entry.name,
-  updatedAt: entry.updatedAt,
-  offset
-})
+export type { NamedThread, ParsedEntry }

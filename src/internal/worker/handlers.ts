@@ -5,12 +5,12 @@
  */
 import * as fs from "node:fs"
 import { attemptIo } from "../ioError.js"
-import { currentNames, threadsNamed, toNamedThread } from "../scan/programs.js"
+import { currentNames, threadsNamed } from "../scan/programs.js"
 import { defaultScanOptions, lineStartAtOrAfter, type ReverseScanOptions, type ScanProgram } from "../scan/reverseReader.js"
 import type { ScanIds, ScanName } from "./protocol.js"
 
 /** Drives a scan program with positional `readSync`s: no event-loop round trip per chunk. */
-export const runSync = <A>(fd: number, program: ScanProgram<A>): A => {
+export const runOnDescriptor = <A>(fd: number, program: ScanProgram<A>): A => {
   let next = program.next()
   while (!next.done) {
     const r = next.value
@@ -28,13 +28,13 @@ const options = (req: { maxLineBytes: number; chunkBytes: number }): ReverseScan
 }
 
 const scanIds = (req: ScanIds) => {
-  const start = runSync(req.fd, lineStartAtOrAfter(req.start, req.limit))
-  const end = runSync(req.fd, lineStartAtOrAfter(req.end, req.limit))
-  return runSync(req.fd, currentNames(req.ids, start, end, options(req)))
+  const start = runOnDescriptor(req.fd, lineStartAtOrAfter(req.start, req.limit))
+  const end = runOnDescriptor(req.fd, lineStartAtOrAfter(req.end, req.limit))
+  return runOnDescriptor(req.fd, currentNames(req.ids, start, end, options(req)))
 }
 
 export const handlers = {
-  ScanIds: (req: ScanIds) => attemptIo("scan", req.path, () => Array.from(scanIds(req).values(), toNamedThread)),
+  ScanIds: (req: ScanIds) => attemptIo("scan", req.path, () => [...scanIds(req).values()]),
   ScanName: (req: ScanName) =>
-    attemptIo("scan", req.path, () => (runSync(req.fd, threadsNamed(req.name, req.firstOnly, req.end, options(req))) ?? []).map(toNamedThread))
+    attemptIo("scan", req.path, () => runOnDescriptor(req.fd, threadsNamed(req.name, req.firstOnly, req.end, options(req))) ?? [])
 }

@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url"
 import * as WT from "node:worker_threads"
 import { IndexIoError } from "../../Errors.js"
 import { Settings } from "../config.js"
-import { type PinnedFile, runProgram } from "../fileScan.js"
+import { type PinnedFile, runOnPinned } from "../fileScan.js"
 import type { NamedThread } from "../scan/programs.js"
 import { lineStartAtOrAfter } from "../scan/reverseReader.js"
 import { inProcessRanges, RangeScanner } from "../scanner.js"
@@ -39,7 +39,7 @@ export type SpawnWorker = (id: number) => WT.Worker
 export const defaultSpawn: SpawnWorker = () => new WT.Worker(workerEntryUrl())
 
 /** Workers that are not ready by then are taken for unable to start: scans stay in-process. */
-const WORKER_READY_TIMEOUT = "3 seconds"
+const WORKER_READY_TIMEOUT = "6 seconds"
 // Each range costs a worker round trip (~0.8 ms); at 1 GiB, 128 MiB ranges measured 142 ms
 // for a full scan against 160 ms with 64 MiB ones, and still stop within ~30 ms of an answer.
 const MAX_RANGE_BYTES = 128 * 1024 * 1024
@@ -170,8 +170,8 @@ export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
             (worker) => worker.executeEffect(new ScanIds({ ...settings(pinned), ...range, limit: end, ids })),
             Effect.gen(function* () {
               // Workers align their own bounds to line starts; in-process, align them here.
-              const from = yield* runProgram(pinned, lineStartAtOrAfter(range.start, end))
-              const to = yield* runProgram(pinned, lineStartAtOrAfter(range.end, end))
+              const from = yield* runOnPinned(pinned, lineStartAtOrAfter(range.start, end))
+              const to = yield* runOnPinned(pinned, lineStartAtOrAfter(range.end, end))
               return [...(yield* local.scanIds(pinned, ids, from, to)).values()]
             })
           ).pipe(
@@ -196,7 +196,7 @@ export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
     scanIds: (pinned, ids, start, end) =>
       Effect.gen(function* () {
         if (end - start < config.parallelThresholdBytes) return yield* local.scanIds(pinned, ids, start, end)
-        const tailStart = yield* runProgram(pinned, lineStartAtOrAfter(Math.max(start, end - config.tailBytes), end))
+        const tailStart = yield* runOnPinned(pinned, lineStartAtOrAfter(Math.max(start, end - config.tailBytes), end))
         const recent = yield* local.scanIds(pinned, ids, tailStart, end)
         const missing = ids.filter((id) => !recent.has(id))
         if (missing.length === 0 || tailStart === start) return recent
