@@ -1,5 +1,5 @@
 /**
- * Lookups on `session_index.jsonl` with Codex's semantics (SPEC.md, "Answers").
+ * Lookups on `session_index.jsonl` with Codex's semantics (docs/lookups.md).
  *
  * @since 0.1.0
  */
@@ -45,7 +45,7 @@ export interface IndexReaderShape {
    * and in append order: across deletion and re-creation of the file, truncation and regrowth,
    * and this library's `compact`/`removeThread` from any process however far the consumer
    * lags. A torn line is held back until complete. After a replacement by another program it
-   * resumes after the newest line it had read, without replaying (see the README for what it
+   * resumes after the newest line it had read, without replaying (docs/changes.md says what it
    * may then miss). Never ends by itself.
    */
   readonly changes: Stream.Stream<SessionIndexEntry, IndexIoError>

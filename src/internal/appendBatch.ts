@@ -130,8 +130,8 @@ const writeFully = (io: AppendFs, fd: number, bytes: Uint8Array): { readonly wri
 
 /**
  * Truncates back to `size + kept` when the file ends exactly where this write left it. If it
- * does not (a writer that takes no lock appended meanwhile), cutting would destroy its line,
- * so the partial line stays; it ends without `\n` unless the write stopped exactly before it.
+ * does not, a writer that takes no lock appended meanwhile: its line is glued onto the partial
+ * one, and cutting would only destroy more, so both stay, as one bad line.
  */
 const rollBack = (io: AppendFs, fd: number, size: number, written: number, kept: number): string => {
   if (written === kept) return ""

@@ -10,8 +10,9 @@
  *   says how much of the old file went into the new one and where the new file's own appends
  *   begin: exact;
  * - after the path was seen missing (deleted, then created again): the new file from its start;
- * - otherwise (another program replaced it): after the newest line this feed read that the new
- *   file's last MiB holds; with none, from its start if it is that small, else from its end.
+ * - otherwise (another program replaced it): if its first named entry is a line of the old
+ *   file, after the newest entry this feed read that the new file's last MiB holds (none: from
+ *   its end); if not, the new file is a new history, read from its start.
  *
  * A file truncated in place is noticed by its size (the watcher remembers the smallest size
  * it saw) or by the last line read no longer being there; reading resumes after the newest

@@ -360,7 +360,16 @@ const rewriteOnce = (options: RewriteOptions, plan: RewritePlan, dryRun: boolean
                 Effect.flatMap(({ error }) => (error === undefined ? Effect.void : Effect.fail(error)))
               )
             })
-          ).pipe(Effect.mapError(ioError("append", indexPath)))
+          ).pipe(
+            Effect.mapError((error) =>
+              new IndexIoError({
+                op: "append",
+                path: indexPath,
+                reason: `the index was rewritten, but lines a writer that takes no lock appended to the old file meanwhile could not be carried over: ${ioError("append", indexPath)(error).reason}`,
+                cause: error
+              })
+            )
+          )
           carried += bytes.length
         }
         return carried

@@ -37,7 +37,8 @@ export class RewriteRecord extends Schema.Class<RewriteRecord>("RewriteRecord")(
 /** How many bytes before a position make its edge (latin1, one character per byte). */
 export const EDGE_BYTES = 48
 
-const KEEP = 16
+/** As many as the change feed holds files for a lagging consumer. */
+const KEEP = 64
 const Records = Schema.parseJson(RewriteRecord)
 const decodeRecord = Schema.decodeUnknownOption(Records)
 const encodeRecord = Schema.encodeSync(Records)

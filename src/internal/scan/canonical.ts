@@ -21,7 +21,7 @@ export const viewOf = (buf: Uint8Array): DataView => new DataView(buf.buffer, bu
 /**
  * True when the line starts with `{"id":"` and a quote closes a 36-byte value. Such a line's
  * id, if it has a valid one, is exactly those 36 bytes (an id spelled with escapes or a
- * duplicate `id` key counts as a bad line, as SPEC.md allows).
+ * duplicate `id` key counts as a bad line, on every path).
  */
 export const hasIdPrefix = (view: DataView, s: number, e: number): boolean =>
   e - s > ID_OFFSET + ID_LENGTH &&

@@ -1,5 +1,5 @@
 /**
- * The tolerant reader for one line of `session_index.jsonl` (SPEC.md, "Reading a line").
+ * The tolerant reader for one line of `session_index.jsonl` (docs/lookups.md, "Reading a line").
  * Everything the fast scan decides positively goes through here, so this is the single
  * definition of what counts as an entry.
  *
