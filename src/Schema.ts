@@ -3,8 +3,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, ParseResult, Schema } from "effect"
-import { InvalidEntry, InvalidThreadId, InvalidThreadName } from "./Errors.js"
+import { Schema } from "effect"
 import { UUID_PATTERN } from "./internal/scan/entryLine.js"
 
 /**
@@ -64,32 +63,3 @@ export class SessionIndexEntry extends Schema.Class<SessionIndexEntry>("SessionI
  */
 export const encodeLine = (entry: SessionIndexEntry): string =>
   JSON.stringify(Schema.encodeSync(SessionIndexEntry)(entry)) + "\n"
-
-/**
- * `updated_at` for "now": RFC 3339 UTC with milliseconds, `2026-02-03T16:08:29.123Z`.
- *
- * @since 0.1.0
- * @category encoding
- */
-export const formatTimestamp = (millis: number): string => new Date(millis).toISOString()
-
-const firstIssue = (error: ParseResult.ParseError): string =>
-  ParseResult.ArrayFormatter.formatErrorSync(error)[0]?.message ?? error.message
-
-/** @internal */
-export const decodeThreadId = (input: unknown): Effect.Effect<ThreadId, InvalidThreadId> =>
-  Schema.decodeUnknown(ThreadId)(input).pipe(
-    Effect.mapError(() => new InvalidThreadId({ input: String(input) }))
-  )
-
-/** @internal */
-export const decodeThreadName = (input: unknown): Effect.Effect<ThreadName, InvalidThreadName> =>
-  Schema.decodeUnknown(ThreadName)(input).pipe(
-    Effect.mapError((error) => new InvalidThreadName({ input: String(input), reason: firstIssue(error) }))
-  )
-
-/** @internal */
-export const decodeEntry = (input: unknown): Effect.Effect<SessionIndexEntry, InvalidEntry> =>
-  Schema.decodeUnknown(SessionIndexEntry)(input).pipe(
-    Effect.mapError((error) => new InvalidEntry({ reason: firstIssue(error) }))
-  )

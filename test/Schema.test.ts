@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Schema } from "effect"
 import { encodeLine, SessionIndexEntry, ThreadId, ThreadName } from "../src/index.js"
-import { decodeEntry, decodeThreadId, decodeThreadName, formatTimestamp } from "../src/Schema.js"
+import { decodeEntry, decodeThreadId, decodeThreadName } from "../src/internal/decode.js"
+import { formatTimestamp } from "../src/internal/writer.js"
 import { ID, TS } from "./helpers/lines.js"
 
 describe("ThreadId", () => {

@@ -1,8 +1,6 @@
 #!/usr/bin/env node
 /**
  * The `session-index` command line, on the same layers as the library.
- *
- * @internal
  */
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"

@@ -1,8 +1,6 @@
 /**
  * How the CLI talks: answers on stdout, one-line messages on stderr, and the exit status
  * (0 answered, 1 nothing found, 2 bad usage or a typed error).
- *
- * @internal
  */
 import { Console, Effect, Schema } from "effect"
 

@@ -1,8 +1,6 @@
 /**
  * `session-index stats`: one streamed pass over the file counting lines, entries, distinct
  * threads and bad lines, split into lines exactly as every other path splits them.
- *
- * @internal
  */
 import * as fs from "node:fs"
 import { isBlankLine } from "../internal/scan/canonical.js"

@@ -8,8 +8,6 @@
  * the lock is held for microseconds, whatever else the process is doing. (Asynchronous file
  * calls would each wait for a turn of the event loop, and a busy process, a compaction
  * parsing its chunks or an app's own work, stretched holds to hundreds of milliseconds.)
- *
- * @internal
  */
 import { Exit } from "effect"
 import * as NodeFs from "node:fs"

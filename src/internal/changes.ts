@@ -18,8 +18,6 @@
  * it saw) or by the last line read no longer being there; reading resumes after the newest
  * remembered line still intact. Torn lines are held back until complete; lines longer than
  * `maxLineBytes` are skipped unbuffered.
- *
- * @internal
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"

@@ -2,8 +2,6 @@
  * Merges id lookups that arrive while a scan is running into the next scan, so a burst of
  * lookups from independent fibers costs one or two scans instead of one each. (Effect's own
  * request batching only merges requests made inside one batched `forEach`/`all`.)
- *
- * @internal
  */
 import { Deferred, Effect, Exit, Queue, type Scope } from "effect"
 import type { IndexIoError } from "../Errors.js"

@@ -1,7 +1,5 @@
 /**
  * Where the index lives and how it is scanned, resolved once per layer.
- *
- * @internal
  */
 import * as Path from "@effect/platform/Path"
 import { Config, Context, Effect, Layer, Option } from "effect"

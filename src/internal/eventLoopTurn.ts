@@ -2,8 +2,6 @@
  * Lets timers and I/O callbacks run. Long CPU work on the main thread (an in-process scan, a
  * rewrite parsing its chunks) takes turns with the rest of the process: another fiber may be
  * holding Codex's lock, waiting only for its write's callback.
- *
- * @internal
  */
 import { Effect } from "effect"
 

@@ -1,8 +1,6 @@
 /**
  * Runs scan programs against the index through the platform `FileSystem`: opens the file, pins
  * its size, and answers the program's read requests. A missing file is not an error.
- *
- * @internal
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import { Effect, Option, type Scope } from "effect"

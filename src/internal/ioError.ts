@@ -1,8 +1,6 @@
 /**
  * Maps system failures to the public `IndexIoError` at the edge, keeping the original as
  * `cause`.
- *
- * @internal
  */
 import type { PlatformError } from "@effect/platform/Error"
 import { Effect } from "effect"

@@ -5,8 +5,6 @@
  * bytes or the last bytes it had when answers were remembered is a different history (inode
  * numbers are reused, so a replaced file can carry the old one's), and everything known is
  * dropped.
- *
- * @internal
  */
 import type { NamedThread } from "./scan/programs.js"
 

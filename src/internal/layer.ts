@@ -2,29 +2,29 @@
  * The services of one index, assembled: settings, scanner (in-process or pooled), reader and
  * writer, on Node's file system and path. Tests replace the worker spawner (to kill workers
  * mid-scan) and the file system (to inject faults the kernel will not produce on demand).
- *
- * @internal
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import { Effect, Layer } from "effect"
-import * as IndexReader from "../IndexReader.js"
-import * as IndexWriter from "../IndexWriter.js"
+import type { IndexReader } from "../IndexReader.js"
+import type { IndexWriter } from "../IndexWriter.js"
 import { Settings, settingsLayer, type Tuning } from "./config.js"
+import * as reader from "./reader.js"
 import * as Scanner from "./scanner.js"
 import { layerPooled, type SpawnWorker } from "./worker/pool.js"
+import * as writer from "./writer.js"
 
 export const layerWith = (
   options: Tuning,
   overrides: { readonly spawn?: SpawnWorker; readonly fileSystem?: Layer.Layer<FileSystem.FileSystem> } = {}
-): Layer.Layer<IndexReader.IndexReader | IndexWriter.IndexWriter> => {
+): Layer.Layer<IndexReader | IndexWriter> => {
   const ranges = Layer.unwrapEffect(
     Effect.map(Settings, (settings) => (settings.workers > 0 ? layerPooled(overrides.spawn) : Scanner.layerInProcessRanges))
   )
   const scanner = Scanner.layer.pipe(Layer.provide(ranges))
   const platform = Layer.merge(overrides.fileSystem ?? NodeFileSystem.layer, NodePath.layer)
-  return Layer.mergeAll(IndexReader.layer.pipe(Layer.provide(scanner)), IndexWriter.layer).pipe(
+  return Layer.mergeAll(reader.layer.pipe(Layer.provide(scanner)), writer.layer).pipe(
     Layer.provide(settingsLayer(options)),
     Layer.provide(platform)
   )

@@ -7,8 +7,6 @@
  * The wait polls with `LOCK_NB` on the Effect `Clock` (a `Schedule`), so it is interruptible at
  * every pause and tests drive it with `TestClock`. The lock is released by closing the
  * descriptor, a finalizer registered before the first attempt: no interruption can leave it held.
- *
- * @internal
  */
 import { Clock, Duration, Effect, Option, Schedule, type Scope } from "effect"
 import * as fs from "node:fs"

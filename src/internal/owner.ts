@@ -2,8 +2,6 @@
  * Gives a file the owner, group and mode of the one it replaces. Through the descriptor
  * (`fchown`/`fchmod`), never the path: a rewrite running as root in a directory someone else
  * can write to must not be steered onto another file by a swapped name.
- *
- * @internal
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import { Effect, Option } from "effect"

@@ -15,8 +15,6 @@
  *
  * A symlinked index stays a symlink (its target is rewritten); anything but a regular file is
  * refused; the new file keeps the original's owner, group and mode.
- *
- * @internal
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"

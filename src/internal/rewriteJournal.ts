@@ -8,8 +8,6 @@
  *
  * Kept beside the index file (`.<name>.rewrites`, the last few records), written under the
  * writer lock through a temp file and a rename.
- *
- * @internal
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"

@@ -1,8 +1,6 @@
 /**
  * Rollout files of threads: `sessions/YYYY/MM/DD/rollout-<timestamp>-<uuid>.jsonl`, or the same
  * name anywhere under `archived_sessions/`.
- *
- * @internal
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"

@@ -3,8 +3,6 @@
  * file, consults what earlier lookups learned (`KnownNames`) and asks a `RangeScanner` for
  * only the bytes it still needs. The `RangeScanner` is in-process here, or the worker pool
  * (`worker/pool.ts`) for large ranges. Answers are keyed by lowercase id.
- *
- * @internal
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import { Context, Effect, Layer } from "effect"

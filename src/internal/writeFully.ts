@@ -2,8 +2,6 @@
  * A checked write through the platform `FileSystem`: short writes are continued, and what was
  * written before a failure is reported with it, so no caller mistakes a partial write for a
  * whole one.
- *
- * @internal
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import { Effect } from "effect"

@@ -11,8 +11,6 @@
  *
  * Codex polls the lock with `LOCK_NB` about every 50 ms and drops a rename after ~30 s of
  * failed polls, so continuous writing leaves the lock free for a while every so often.
- *
- * @internal
  */
 import { Clock, Deferred, Duration, Effect, Exit } from "effect"
 import { IndexLockUnavailable, type IndexIoError, type IndexLockTimeout } from "../Errors.js"

@@ -2,8 +2,6 @@
  * Byte layout of the canonical line every writer produces,
  * `{"id":"<36>","thread_name":"<name>","updated_at":"<ts>"}`, and cheap id fingerprints.
  * The fast path only trusts what these checks prove; anything else is fully parsed.
- *
- * @internal
  */
 
 /** `{"id` and `d":"` read little-endian: two overlapping loads cover `{"id":"`. */

@@ -2,8 +2,6 @@
  * The tolerant reader for one line of `session_index.jsonl` (docs/lookups.md, "Reading a line").
  * Everything the fast scan decides positively goes through here, so this is the single
  * definition of what counts as an entry.
- *
- * @internal
  */
 import { isUtf8 } from "node:buffer"
 import { hasNameKey, ID_OFFSET, NAME_OFFSET } from "./canonical.js"

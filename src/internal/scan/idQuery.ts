@@ -2,8 +2,6 @@
  * Finds the current name of each wanted id, newest line first, stopping once all are known.
  * Canonical lines are decided from the id's bytes through a 20-bit filter; only lines whose
  * id might be wanted, and lines not in canonical form, are parsed.
- *
- * @internal
  */
 import { hasIdPrefix, viewOf, ID_OFFSET, idFilterKey, idText, isBlankLine } from "./canonical.js"
 import { type NamedThread, type ParsedEntry, parseEntryBytes } from "./entryLine.js"

@@ -3,8 +3,6 @@
  * line of millions of threads, and a `Map` of strings that size costs gigabytes and garbage
  * collection pauses of seconds (while another fiber may be holding Codex's lock). Split into
  * 256 open-addressing parts that grow one at a time, so no single growth stalls the thread.
- *
- * @internal
  */
 
 const EMPTY = -1

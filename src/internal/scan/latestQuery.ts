@@ -2,8 +2,6 @@
  * The latest named entry of every thread, newest first: what a resume picker lists. Emits
  * entries block by block so a consumer that wants one page never reads the whole file.
  * Keeps the exact set of ids seen so far, which grows only as far as the consumer reads.
- *
- * @internal
  */
 import { hasIdPrefix, viewOf, ID_OFFSET, idText, isBlankLine } from "./canonical.js"
 import { type ParsedEntry, parseEntryBytes } from "./entryLine.js"

@@ -3,8 +3,6 @@
  * a longer line is reported by its position only, never buffered whole. The one forward
  * splitter behind rewrites, the change feed and `stats`, so all of them draw the same line
  * boundaries and apply the same over-long rule as the reverse scan.
- *
- * @internal
  */
 
 export interface LineSink {

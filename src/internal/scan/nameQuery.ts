@@ -2,8 +2,6 @@
  * Collects the lines that name a thread `name` (trimmed, compared exactly), newest first, at
  * most one per thread. Whether such a line is still the thread's *current* name is settled by
  * the caller with an exact id lookup over the newer bytes (see `programs.ts`).
- *
- * @internal
  */
 import { hasIdPrefix, viewOf, hasNameKey, ID_OFFSET, idText, isBlankLine, NAME_OFFSET } from "./canonical.js"
 import { type NamedThread, type ParsedEntry, parseEntryBytes } from "./entryLine.js"

@@ -1,8 +1,6 @@
 /**
  * Whole lookups as scan programs: the queries composed over a pinned byte range. Still pure:
  * the caller's driver performs the reads.
- *
- * @internal
  */
 import type { NamedThread, ParsedEntry } from "./entryLine.js"
 import { IdQuery } from "./idQuery.js"

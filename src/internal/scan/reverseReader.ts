@@ -4,8 +4,6 @@
  * and is resumed with the number of bytes read, so the same core runs under a synchronous
  * driver (worker threads) and under Effect's FileSystem (in-process), and tests can feed it
  * bytes with any chunking.
- *
- * @internal
  */
 
 export interface ReadRequest {

@@ -1,7 +1,5 @@
 /**
  * Entry point of a scan worker thread (compiled to `dist/internal/worker/entry.js`).
- *
- * @internal
  */
 // Deep imports: a package root would load every module (HTTP, undici, ...) into each worker.
 import * as WorkerRunner from "@effect/platform/WorkerRunner"

@@ -1,7 +1,5 @@
 /**
  * What a scan worker does with each request: the scan core under a synchronous driver.
- *
- * @internal
  */
 import * as fs from "node:fs"
 import { attemptIo } from "../ioError.js"

@@ -4,8 +4,6 @@
  * as the newest finished ranges answer every id (the rest are interrupted). The newest MiB is
  * scanned in-process first: most names people look up were set recently, and a worker round
  * trip would cost more. Ranges under the crossover size stay in-process altogether.
- *
- * @internal
  */
 import * as Worker from "@effect/platform/Worker"
 import type { WorkerError } from "@effect/platform/WorkerError"

@@ -2,8 +2,6 @@
  * Messages between the main thread and scan workers. Workers read through a descriptor the
  * main thread holds open (threads share the process's descriptors), so every range of one
  * lookup reads the very file that was pinned, even if it is replaced meanwhile.
- *
- * @internal
  */
 import * as Schema from "effect/Schema"
 import { IndexIoError } from "../../Errors.js"
