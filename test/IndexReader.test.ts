@@ -1,10 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Chunk, Effect, Exit, Option, Stream } from "effect"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { IndexIoError, IndexReader, InvalidThreadId, type ThreadId } from "../src/index.js"
-import { servicesOf, tempHome, withIndex } from "./helpers/codexHome.js"
+import { makeTempDir, removeDir, servicesOf, tempHome, withIndex } from "./helpers/codexHome.js"
 import { canonical, escapedName, fileOf, ID, TS, uuidN } from "./helpers/lines.js"
 import { Model } from "./helpers/model.js"
 import { allIds, MAX, names, rulesFile } from "./helpers/rulesFile.js"
@@ -486,7 +485,7 @@ describe("errors", () => {
 
   // chmod does not deny reads to root: only run where it does.
   const chmodDenies = (() => {
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), "si-perm-"))
+    const home = makeTempDir("si-perm-")
     const file = path.join(home, "probe")
     fs.writeFileSync(file, "x")
     fs.chmodSync(file, 0o000)
@@ -496,7 +495,7 @@ describe("errors", () => {
     } catch {
       denied = true
     }
-    fs.rmSync(home, { recursive: true, force: true })
+    removeDir(home)
     return denied
   })()
 
@@ -519,12 +518,12 @@ describe("errors", () => {
       Effect.gen(function* () {
         const reader = yield* IndexReader
         for (const bad of ["not-a-uuid", "", ID.a + " ", `{${ID.a}}`, ID.a.replaceAll("-", "")]) {
-          const error = yield* failureOf(reader.findNameById(bad as ThreadId))
+          const error = yield* failureOf(reader.findNameById(bad))
           expect(error).toBeInstanceOf(InvalidThreadId)
           expect(error._tag).toBe("InvalidThreadId")
           expect(error.message).toContain(JSON.stringify(bad))
         }
-        const batch = yield* failureOf(reader.findNamesByIds([ID.a, "not-a-uuid" as ThreadId]))
+        const batch = yield* failureOf(reader.findNamesByIds([ID.a, "not-a-uuid"]))
         expect(batch._tag).toBe("InvalidThreadId")
         expect(batch.message).toContain("not-a-uuid")
         // Non-strings from JavaScript are refused the same way.

@@ -29,7 +29,7 @@ describe("appendEntry", () => {
         `{"id":"${ID.a}","thread_name":"fix flaky ci","updated_at":"${TS}"}\n`
       )
       // A plain object (other key order) writes the same bytes.
-      yield* writer.appendEntry({ updated_at: TS, thread_name: "second", id: ID.b } as never)
+      yield* writer.appendEntry({ updated_at: TS, thread_name: "second", id: ID.b })
       expect(home.read().toString("utf8")).toBe(
         `{"id":"${ID.a}","thread_name":"fix flaky ci","updated_at":"${TS}"}\n` +
           `{"id":"${ID.b}","thread_name":"second","updated_at":"${TS}"}\n`

@@ -3,62 +3,64 @@ import { Chunk, Deferred, Effect, Either, Fiber, Stream } from "effect"
 import { execFile } from "node:child_process"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { expect } from "vitest"
 import { IndexReader, type IndexReaderShape, IndexWriter, NodeSessionIndex } from "../src/index.js"
 import { type AppendFs, nodeAppendFs } from "../src/internal/appendBatch.js"
 import { layerWith } from "../src/internal/layer.js"
+import { withTempDir } from "./helpers/codexHome.js"
 
 const line = (id: string, name: string) => JSON.stringify({ id, thread_name: name, updated_at: "t" }) + "\n"
 
-it.live("streams appended entries in order, holds torn lines back, follows a replaced file", () => {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), "si-changes-"))
-  const indexPath = path.join(home, "session_index.jsonl")
-  const [a, b, c] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()]
-  fs.writeFileSync(indexPath, line(a, "before subscription"))
-  return Effect.gen(function* () {
-    const reader = yield* IndexReader
-    const fiber = yield* reader.changes.pipe(Stream.take(6), Stream.runCollect, Effect.fork)
-    yield* Effect.sleep("200 millis")
-    fs.appendFileSync(indexPath, line(a, "one") + line(b, "  two  ") + line(c, "   "))
-    const torn = line(c, "three")
-    fs.appendFileSync(indexPath, torn.slice(0, 20))
-    yield* Effect.sleep("700 millis")
-    fs.appendFileSync(indexPath, torn.slice(20) + "not json\n")
-    yield* Effect.sleep("700 millis")
-    // Compaction-like replacement: the newest lines survive, then a new line is carried over.
-    const temp = indexPath + ".tmp"
-    fs.writeFileSync(temp, line(a, "one") + line(b, "  two  ") + torn + line(b, "four"))
-    fs.renameSync(temp, indexPath)
-    yield* Effect.sleep("700 millis")
-    fs.appendFileSync(indexPath, line(a, "five") + line(c, "six"))
-    const got = Chunk.toArray(yield* Fiber.join(fiber).pipe(Effect.timeout("10 seconds")))
-    expect(got.map((e) => [e.id, e.thread_name])).toEqual([
-      [a, "one"],
-      [b, "two"],
-      [c, "three"],
-      [b, "four"],
-      [a, "five"],
-      [c, "six"]
-    ])
-  }).pipe(Effect.provide(NodeSessionIndex.layer({ codexHome: home, workers: 0 })))
-})
+it.live("streams appended entries in order, holds torn lines back, follows a replaced file", () =>
+  withTempDir("si-changes-", (home) => {
+    const indexPath = path.join(home, "session_index.jsonl")
+    const [a, b, c] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()]
+    fs.writeFileSync(indexPath, line(a, "before subscription"))
+    return Effect.gen(function* () {
+      const reader = yield* IndexReader
+      const fiber = yield* reader.changes.pipe(Stream.take(6), Stream.runCollect, Effect.fork)
+      yield* Effect.sleep("200 millis")
+      fs.appendFileSync(indexPath, line(a, "one") + line(b, "  two  ") + line(c, "   "))
+      const torn = line(c, "three")
+      fs.appendFileSync(indexPath, torn.slice(0, 20))
+      yield* Effect.sleep("700 millis")
+      fs.appendFileSync(indexPath, torn.slice(20) + "not json\n")
+      yield* Effect.sleep("700 millis")
+      // Compaction-like replacement: the newest lines survive, then a new line is carried over.
+      const temp = indexPath + ".tmp"
+      fs.writeFileSync(temp, line(a, "one") + line(b, "  two  ") + torn + line(b, "four"))
+      fs.renameSync(temp, indexPath)
+      yield* Effect.sleep("700 millis")
+      fs.appendFileSync(indexPath, line(a, "five") + line(c, "six"))
+      const got = Chunk.toArray(yield* Fiber.join(fiber).pipe(Effect.timeout("10 seconds")))
+      expect(got.map((e) => [e.id, e.thread_name])).toEqual([
+        [a, "one"],
+        [b, "two"],
+        [c, "three"],
+        [b, "four"],
+        [a, "five"],
+        [c, "six"]
+      ])
+    }).pipe(Effect.provide(NodeSessionIndex.layer({ codexHome: home, workers: 0 })))
+  })
+)
 
-it.live("sees entries appended by another process to a file created after subscription", () => {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), "si-changes-"))
-  const id = crypto.randomUUID()
-  return Effect.gen(function* () {
-    const reader = yield* IndexReader
-    const fiber = yield* reader.changes.pipe(Stream.take(1), Stream.runCollect, Effect.fork)
-    yield* Effect.sleep("200 millis")
-    const script = `require("fs").appendFileSync(${JSON.stringify(path.join(home, "session_index.jsonl"))}, ${JSON.stringify(line(id, "from a child"))})`
-    const { spawnSync } = yield* Effect.promise(() => import("node:child_process"))
-    expect(spawnSync(process.execPath, ["-e", script]).status).toBe(0)
-    const got = Chunk.toArray(yield* Fiber.join(fiber).pipe(Effect.timeout("10 seconds")))
-    expect(got.map((e) => e.thread_name)).toEqual(["from a child"])
-  }).pipe(Effect.provide(NodeSessionIndex.layer({ codexHome: home, workers: 0 })))
-})
+it.live("sees entries appended by another process to a file created after subscription", () =>
+  withTempDir("si-changes-", (home) => {
+    const id = crypto.randomUUID()
+    return Effect.gen(function* () {
+      const reader = yield* IndexReader
+      const fiber = yield* reader.changes.pipe(Stream.take(1), Stream.runCollect, Effect.fork)
+      yield* Effect.sleep("200 millis")
+      const script = `require("fs").appendFileSync(${JSON.stringify(path.join(home, "session_index.jsonl"))}, ${JSON.stringify(line(id, "from a child"))})`
+      const { spawnSync } = yield* Effect.promise(() => import("node:child_process"))
+      expect(spawnSync(process.execPath, ["-e", script]).status).toBe(0)
+      const got = Chunk.toArray(yield* Fiber.join(fiber).pipe(Effect.timeout("10 seconds")))
+      expect(got.map((e) => e.thread_name)).toEqual(["from a child"])
+    }).pipe(Effect.provide(NodeSessionIndex.layer({ codexHome: home, workers: 0 })))
+  })
+)
 
 // ---------------------------------------------------------------------------------------------
 // The contract, case by case: every named entry appended after subscription, exactly once, in
@@ -75,7 +77,8 @@ const CHILD = path.resolve(__dirname, "fixtures/changesChild.mjs")
 /** Longer than the feed's 500 ms poll: by then it has looked at the file at least once. */
 const NOTICE = "700 millis"
 
-const tempHome = () => fs.mkdtempSync(path.join(os.tmpdir(), "si-changes-"))
+/** Runs `body` on a fresh Codex home, removed once it is done. */
+const withHome = <A, E, R>(body: (home: string) => Effect.Effect<A, E, R>) => withTempDir("si-changes-", body)
 
 let stamp = 0
 /** A canonical line; each gets its own `updated_at`, so no two are byte-identical unless a test says so. */
@@ -252,9 +255,11 @@ type Step = readonly ["append", string] | readonly ["compact"] | readonly ["remo
 /** A child node process running `steps` through dist/index.js; lines each rewrite removed. */
 const childSteps = (home: string, steps: ReadonlyArray<Step>) =>
   Effect.gen(function* () {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "si-steps-")), "steps.json")
-    fs.writeFileSync(file, JSON.stringify(steps))
-    const result = yield* runNode([CHILD, home, file])
+    const result = yield* withTempDir("si-steps-", (dir) => {
+      const file = path.join(dir, "steps.json")
+      fs.writeFileSync(file, JSON.stringify(steps))
+      return runNode([CHILD, home, file])
+    })
     expect(result.code, result.stderr).toBe(0)
     return JSON.parse(result.stdout) as Array<number>
   })
@@ -273,55 +278,56 @@ const withFeed = <A, E>(
     readonly feed: Feed
     readonly log: Appender
   }) => Effect.Effect<A, E, IndexReader | IndexWriter>
-) => {
-  const home = tempHome()
-  const file = path.join(home, INDEX)
-  return Effect.gen(function* () {
-    const writer = yield* IndexWriter
-    const feed = yield* subscribe(yield* IndexReader, file)
-    return yield* body({ home, file, writer, feed, log: new Appender(file) })
-  }).pipe(Effect.provide(layer(home)))
-}
+) =>
+  withHome((home) => {
+    const file = path.join(home, INDEX)
+    return Effect.gen(function* () {
+      const writer = yield* IndexWriter
+      const feed = yield* subscribe(yield* IndexReader, file)
+      return yield* body({ home, file, writer, feed, log: new Appender(file) })
+    }).pipe(Effect.provide(layer(home)))
+  })
 
 
 // 1. Deletion and re-creation ------------------------------------------------------------------
 
-it.live("deletion: rm then an immediate append, rm then a pause, rm while the consumer lags", () => {
-  const home = tempHome()
-  const file = path.join(home, INDEX)
-  return Effect.gen(function* () {
-    const reader = yield* IndexReader
-    const writer = yield* IndexWriter
-    const feed = yield* subscribe(reader, file)
-    const log = new Appender(file)
-    log.named(named(3, "first file"))
-    yield* caughtUp(feed, log)
-    // In one tick: the feed cannot see the path missing, only a new file.
-    fs.rmSync(file)
-    log.named(named(3, "right after rm"))
-    yield* caughtUp(feed, log)
-    // A pause: the feed sees the path missing; then the writer creates the file again.
-    fs.rmSync(file)
-    yield* Effect.sleep(NOTICE)
-    for (const [id, name] of named(3, "the writer, after a pause")) {
-      yield* writer.appendThreadName(id, name)
-      log.record([[id, name]])
-    }
-    yield* caughtUp(feed, log)
-    // The consumer lags: the unread rest of the deleted file still comes, then the new file.
-    yield* lag(feed, log)
-    log.named(named(4, "unread when deleted"))
-    fs.rmSync(file)
-    log.named(named(4, "new file, consumer lagging"))
-    yield* Effect.sleep(NOTICE)
-    fs.rmSync(file)
-    yield* Effect.sleep(NOTICE)
-    log.named(named(4, "third file, consumer lagging"))
-    yield* Effect.sleep(NOTICE)
-    yield* feed.release
-    yield* expectExactly(feed, log.expected)
-  }).pipe(Effect.provide(layer(home)))
-})
+it.live("deletion: rm then an immediate append, rm then a pause, rm while the consumer lags", () =>
+  withHome((home) => {
+    const file = path.join(home, INDEX)
+    return Effect.gen(function* () {
+      const reader = yield* IndexReader
+      const writer = yield* IndexWriter
+      const feed = yield* subscribe(reader, file)
+      const log = new Appender(file)
+      log.named(named(3, "first file"))
+      yield* caughtUp(feed, log)
+      // In one tick: the feed cannot see the path missing, only a new file.
+      fs.rmSync(file)
+      log.named(named(3, "right after rm"))
+      yield* caughtUp(feed, log)
+      // A pause: the feed sees the path missing; then the writer creates the file again.
+      fs.rmSync(file)
+      yield* Effect.sleep(NOTICE)
+      for (const [id, name] of named(3, "the writer, after a pause")) {
+        yield* writer.appendThreadName(id, name)
+        log.record([[id, name]])
+      }
+      yield* caughtUp(feed, log)
+      // The consumer lags: the unread rest of the deleted file still comes, then the new file.
+      yield* lag(feed, log)
+      log.named(named(4, "unread when deleted"))
+      fs.rmSync(file)
+      log.named(named(4, "new file, consumer lagging"))
+      yield* Effect.sleep(NOTICE)
+      fs.rmSync(file)
+      yield* Effect.sleep(NOTICE)
+      log.named(named(4, "third file, consumer lagging"))
+      yield* Effect.sleep(NOTICE)
+      yield* feed.release
+      yield* expectExactly(feed, log.expected)
+    }).pipe(Effect.provide(layer(home)))
+  })
+)
 
 it.live("deletion: rm immediately followed by more than 1 MiB of appends emits every entry of the new file", () =>
   withFeed(({ file, feed, log }) =>
@@ -384,27 +390,28 @@ it.live("truncation to 0 and to a mid-file line boundary, regrown smaller and la
   )
 )
 
-it.live("truncation below where the feed started, regrown before it looked: read from the start, as documented", () => {
-  const home = tempHome()
-  const file = path.join(home, INDEX)
-  // ~2 MB before subscription: the feed remembers only the newest few thousand lines.
-  const ids = freshIds(500)
-  const old = named(15_000, "before subscription", ids)
-  fs.writeFileSync(file, old.map(([id, name]) => entryLine(id, name)).join(""))
-  return Effect.gen(function* () {
-    const feed = yield* subscribe(yield* IndexReader, file)
-    const log = new Appender(file)
-    log.named(named(3, "after subscription"))
-    yield* caughtUp(feed, log)
-    const at = lineBoundaryAfter(file, 100_000) // the first ~100 kB kept, all from before subscription
-    fs.truncateSync(file, at)
-    log.named(named(10, "regrown"))
-    // Nothing the feed read is left to say where the cut was: the file is read from its start.
-    // What survived the cut comes again, then every regrown entry, once.
-    const survived = old.slice(0, fs.readFileSync(file).subarray(0, at).toString().split("\n").length - 1)
-    yield* expectExactly(feed, [...log.expected.slice(0, 3), ...survived, ...log.expected.slice(3)])
-  }).pipe(Effect.provide(layer(home)))
-})
+it.live("truncation below where the feed started, regrown before it looked: read from the start, as documented", () =>
+  withHome((home) => {
+    const file = path.join(home, INDEX)
+    // ~2 MB before subscription: the feed remembers only the newest few thousand lines.
+    const ids = freshIds(500)
+    const old = named(15_000, "before subscription", ids)
+    fs.writeFileSync(file, old.map(([id, name]) => entryLine(id, name)).join(""))
+    return Effect.gen(function* () {
+      const feed = yield* subscribe(yield* IndexReader, file)
+      const log = new Appender(file)
+      log.named(named(3, "after subscription"))
+      yield* caughtUp(feed, log)
+      const at = lineBoundaryAfter(file, 100_000) // the first ~100 kB kept, all from before subscription
+      fs.truncateSync(file, at)
+      log.named(named(10, "regrown"))
+      // Nothing the feed read is left to say where the cut was: the file is read from its start.
+      // What survived the cut comes again, then every regrown entry, once.
+      const survived = old.slice(0, fs.readFileSync(file).subarray(0, at).toString().split("\n").length - 1)
+      yield* expectExactly(feed, [...log.expected.slice(0, 3), ...survived, ...log.expected.slice(3)])
+    }).pipe(Effect.provide(layer(home)))
+  })
+)
 
 it.live("truncation to 0 right after a compaction, regrown larger before the feed read a line of the new file", () =>
   withFeed(({ file, writer, feed, log }) =>
@@ -499,22 +506,23 @@ it.live("compactions and removeThread by other processes (the CLI, a child scrip
   )
 )
 
-it.live("another process compacts a 1 MiB index before the feed read any line: only the new entries", () => {
-  const home = tempHome()
-  const file = path.join(home, INDEX)
-  const ids = freshIds(1000)
-  fs.writeFileSync(file, named(10_000, "before subscription", ids).map(([id, name]) => entryLine(id, name)).join(""))
-  return Effect.gen(function* () {
-    const feed = yield* follow(yield* IndexReader)
-    // No probe here: the feed must not have read a single line when the compaction lands.
-    yield* Effect.sleep("300 millis")
-    const stats = yield* cliCompact(home)
-    expect(stats.linesAfter).toBe(1000)
-    const log = new Appender(file)
-    log.named(named(5, "after the compaction", ids))
-    yield* expectExactly(feed, log.expected)
-  }).pipe(Effect.provide(layer(home)))
-})
+it.live("another process compacts a 1 MiB index before the feed read any line: only the new entries", () =>
+  withHome((home) => {
+    const file = path.join(home, INDEX)
+    const ids = freshIds(1000)
+    fs.writeFileSync(file, named(10_000, "before subscription", ids).map(([id, name]) => entryLine(id, name)).join(""))
+    return Effect.gen(function* () {
+      const feed = yield* follow(yield* IndexReader)
+      // No probe here: the feed must not have read a single line when the compaction lands.
+      yield* Effect.sleep("300 millis")
+      const stats = yield* cliCompact(home)
+      expect(stats.linesAfter).toBe(1000)
+      const log = new Appender(file)
+      log.named(named(5, "after the compaction", ids))
+      yield* expectExactly(feed, log.expected)
+    }).pipe(Effect.provide(layer(home)))
+  })
+)
 
 // 4. A line byte-identical to one already read ----------------------------------------------------
 
@@ -673,40 +681,41 @@ const tearingAppends = () => {
   return { fault, appendFs }
 }
 
-it.live("an append that fails and is rolled back is never emitted, even when a line follows at once", () => {
-  const home = tempHome()
-  const file = path.join(home, INDEX)
-  const { fault, appendFs } = tearingAppends()
-  return Effect.gen(function* () {
-    const writer = yield* IndexWriter
-    const feed = yield* subscribe(yield* IndexReader, file)
-    const log = new Appender(file)
-    const failOnce = (then: () => void) =>
-      Effect.gen(function* () {
-        const size = fs.statSync(file).size
-        fault.armed = true
-        fault.afterTruncate = then
-        const failed = yield* Effect.either(writer.appendThreadName(crypto.randomUUID(), "rolled back"))
-        expect(Either.isLeft(failed) && failed.left._tag === "IndexIoError").toBe(true)
-        return size
-      })
-    const size = yield* failOnce(() => undefined)
-    expect(fs.statSync(file).size).toBe(size)
-    yield* Effect.sleep(NOTICE)
-    log.named(named(1, "after the rollback, later"))
-    // Another writer's line right after the cut (as Codex's would be, waiting for the lock).
-    yield* failOnce(() => void log.named(named(1, "after the rollback, at once")))
-    yield* caughtUp(feed, log)
-    // A cut the feed sees happen (another process's rollback): a partial line it has read, cut
-    // off, and another thread's line appended in the same tick.
-    const before = fs.statSync(file).size
-    fs.appendFileSync(file, entryLine(crypto.randomUUID(), "cut off").slice(0, 25))
-    yield* Effect.sleep(NOTICE)
-    fs.truncateSync(file, before)
-    log.named(named(1, "right after the cut"))
-    yield* expectExactly(feed, log.expected)
-  }).pipe(Effect.provide(layerWith({ codexHome: home, workers: 0, appendFs })))
-})
+it.live("an append that fails and is rolled back is never emitted, even when a line follows at once", () =>
+  withHome((home) => {
+    const file = path.join(home, INDEX)
+    const { fault, appendFs } = tearingAppends()
+    return Effect.gen(function* () {
+      const writer = yield* IndexWriter
+      const feed = yield* subscribe(yield* IndexReader, file)
+      const log = new Appender(file)
+      const failOnce = (then: () => void) =>
+        Effect.gen(function* () {
+          const size = fs.statSync(file).size
+          fault.armed = true
+          fault.afterTruncate = then
+          const failed = yield* Effect.either(writer.appendThreadName(crypto.randomUUID(), "rolled back"))
+          expect(Either.isLeft(failed) && failed.left._tag === "IndexIoError").toBe(true)
+          return size
+        })
+      const size = yield* failOnce(() => undefined)
+      expect(fs.statSync(file).size).toBe(size)
+      yield* Effect.sleep(NOTICE)
+      log.named(named(1, "after the rollback, later"))
+      // Another writer's line right after the cut (as Codex's would be, waiting for the lock).
+      yield* failOnce(() => void log.named(named(1, "after the rollback, at once")))
+      yield* caughtUp(feed, log)
+      // A cut the feed sees happen (another process's rollback): a partial line it has read, cut
+      // off, and another thread's line appended in the same tick.
+      const before = fs.statSync(file).size
+      fs.appendFileSync(file, entryLine(crypto.randomUUID(), "cut off").slice(0, 25))
+      yield* Effect.sleep(NOTICE)
+      fs.truncateSync(file, before)
+      log.named(named(1, "right after the cut"))
+      yield* expectExactly(feed, log.expected)
+    }).pipe(Effect.provide(layerWith({ codexHome: home, workers: 0, appendFs })))
+  })
+)
 
 // 7. Random operations against the model -------------------------------------------------------------
 
@@ -724,127 +733,128 @@ const GARBAGE = ["not json", "", "{broken", `{"id":"not-a-uuid","thread_name":"x
 const SEEDS = (process.env["CHANGES_SEED"] ?? "1,2").split(",").map(Number)
 
 for (const seed of SEEDS) {
-  it.live(`random operations with a lagging consumer equal the model (seed ${seed})`, () => {
-    const home = tempHome()
-    const file = path.join(home, INDEX)
-    const random = prng(seed)
-    const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1))
-    const pick = <A>(xs: ReadonlyArray<A>) => xs[Math.floor(random() * xs.length)]!
-    const pool = freshIds(8)
-    const ops: Array<string> = []
-    return Effect.gen(function* () {
-      const writer = yield* IndexWriter
-      const feed = yield* subscribe(yield* IndexReader, file)
-      const log = new Appender(file)
-      let held = false
-      /** Files that replaced the index while the consumer was held (the feed holds at most 8). */
-      let replaced = 0
-      const release = Effect.gen(function* () {
-        yield* feed.release
-        held = false
-        replaced = 0
-      })
-      const beforeReplacing = Effect.gen(function* () {
-        if (held && replaced >= 5) yield* release
-        replaced++
-      })
-      /** Appends k lines in one write: named (some padded), blank-named, garbage. */
-      const appendMixed = (k: number, tag: string) => {
-        const texts: Array<string> = []
-        for (let i = 0; i < k; i++) {
-          const r = random()
-          if (r < 0.75) {
-            const pair: Pair = [random() < 0.7 ? pick(pool) : crypto.randomUUID(), random() < 0.2 ? `  ${tag} ${i}  ` : `${tag} ${i}`]
-            const text = entryLine(...pair)
-            texts.push(text)
-            log.record([pair], [text])
-          } else if (r < 0.87) {
-            texts.push(entryLine(pick(pool), pick(["", "   ", "\t"])))
-          } else {
-            texts.push(pick(GARBAGE) + "\n")
+  it.live(`random operations with a lagging consumer equal the model (seed ${seed})`, () =>
+    withHome((home) => {
+      const file = path.join(home, INDEX)
+      const random = prng(seed)
+      const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1))
+      const pick = <A>(xs: ReadonlyArray<A>) => xs[Math.floor(random() * xs.length)]!
+      const pool = freshIds(8)
+      const ops: Array<string> = []
+      return Effect.gen(function* () {
+        const writer = yield* IndexWriter
+        const feed = yield* subscribe(yield* IndexReader, file)
+        const log = new Appender(file)
+        let held = false
+        /** Files that replaced the index while the consumer was held (the feed holds at most 8). */
+        let replaced = 0
+        const release = Effect.gen(function* () {
+          yield* feed.release
+          held = false
+          replaced = 0
+        })
+        const beforeReplacing = Effect.gen(function* () {
+          if (held && replaced >= 5) yield* release
+          replaced++
+        })
+        /** Appends k lines in one write: named (some padded), blank-named, garbage. */
+        const appendMixed = (k: number, tag: string) => {
+          const texts: Array<string> = []
+          for (let i = 0; i < k; i++) {
+            const r = random()
+            if (r < 0.75) {
+              const pair: Pair = [random() < 0.7 ? pick(pool) : crypto.randomUUID(), random() < 0.2 ? `  ${tag} ${i}  ` : `${tag} ${i}`]
+              const text = entryLine(...pair)
+              texts.push(text)
+              log.record([pair], [text])
+            } else if (r < 0.87) {
+              texts.push(entryLine(pick(pool), pick(["", "   ", "\t"])))
+            } else {
+              texts.push(pick(GARBAGE) + "\n")
+            }
           }
+          fs.appendFileSync(file, texts.join(""))
         }
-        fs.appendFileSync(file, texts.join(""))
-      }
-      appendMixed(5, "initial")
+        appendMixed(5, "initial")
 
-      for (let step = 0; step < 24; step++) {
-        const r = random()
-        const tag = `s${step}`
-        if (r < 0.25) {
-          const k = int(1, 40)
-          ops.push(`append ${k}`)
-          appendMixed(k, tag)
-        } else if (r < 0.32) {
-          ops.push("writer append")
-          const id = pick(pool)
-          yield* writer.appendThreadName(id, ` ${tag} by the writer `)
-          log.record([[id, `${tag} by the writer`]])
-        } else if (r < 0.4) {
-          const i = log.texts.findLastIndex((t) => t !== "")
-          if (i < 0) continue
-          const j = int(Math.max(0, i - 30), i)
-          if (log.texts[j] === "") continue
-          ops.push(`again ${j}`)
-          log.again(j)
-        } else if (r < 0.5) {
-          yield* beforeReplacing
-          ops.push("compact")
-          yield* writer.compact()
-        } else if (r < 0.56) {
-          yield* beforeReplacing
-          ops.push("removeThread")
-          yield* writer.removeThread(pick(pool))
-        } else if (r < 0.64) {
-          // A file deleted before the feed could open it cannot be read: give the watcher a
-          // moment to open the current one (a lagging consumer's feed still holds it).
-          if (held) yield* Effect.sleep(NOTICE)
-          else yield* caughtUp(feed, log, `seed ${seed}: ${ops.join(", ")}: before rm`)
-          yield* beforeReplacing
-          const pause = random() < 0.5
-          ops.push(`rm${pause ? " + pause" : ""}`)
-          fs.rmSync(file, { force: true })
-          if (pause) yield* Effect.sleep("600 millis")
-          appendMixed(int(1, 10), tag)
-        } else if (r < 0.72) {
-          // Only when caught up: lines cut away before the feed read them cannot be emitted.
-          yield* release
-          yield* caughtUp(feed, log, `seed ${seed}: ${ops.join(", ")}: before truncating`)
-          const pause = random() < 0.5
-          const k = random() < 0.3 ? int(100, 400) : int(1, 20)
-          ops.push(`truncate 0${pause ? " + pause" : ""} + ${k}`)
-          fs.truncateSync(file, 0)
-          if (pause) yield* Effect.sleep("600 millis")
-          appendMixed(k, tag)
-        } else if (r < 0.8) {
-          const pair: Pair = [pick(pool), `${tag} torn`]
-          const text = entryLine(...pair)
-          const at = int(1, text.length - 1)
-          const compactBetween = random() < 0.25
-          ops.push(`torn at ${at}${compactBetween ? " + compact" : ""}`)
-          fs.appendFileSync(file, text.slice(0, at))
-          yield* Effect.sleep(int(0, 300))
-          if (compactBetween) {
+        for (let step = 0; step < 24; step++) {
+          const r = random()
+          const tag = `s${step}`
+          if (r < 0.25) {
+            const k = int(1, 40)
+            ops.push(`append ${k}`)
+            appendMixed(k, tag)
+          } else if (r < 0.32) {
+            ops.push("writer append")
+            const id = pick(pool)
+            yield* writer.appendThreadName(id, ` ${tag} by the writer `)
+            log.record([[id, `${tag} by the writer`]])
+          } else if (r < 0.4) {
+            const i = log.texts.findLastIndex((t) => t !== "")
+            if (i < 0) continue
+            const j = int(Math.max(0, i - 30), i)
+            if (log.texts[j] === "") continue
+            ops.push(`again ${j}`)
+            log.again(j)
+          } else if (r < 0.5) {
             yield* beforeReplacing
+            ops.push("compact")
             yield* writer.compact()
-          }
-          fs.appendFileSync(file, text.slice(at))
-          log.record([pair], [text])
-        } else {
-          if (held) {
-            ops.push("release")
+          } else if (r < 0.56) {
+            yield* beforeReplacing
+            ops.push("removeThread")
+            yield* writer.removeThread(pick(pool))
+          } else if (r < 0.64) {
+            // A file deleted before the feed could open it cannot be read: give the watcher a
+            // moment to open the current one (a lagging consumer's feed still holds it).
+            if (held) yield* Effect.sleep(NOTICE)
+            else yield* caughtUp(feed, log, `seed ${seed}: ${ops.join(", ")}: before rm`)
+            yield* beforeReplacing
+            const pause = random() < 0.5
+            ops.push(`rm${pause ? " + pause" : ""}`)
+            fs.rmSync(file, { force: true })
+            if (pause) yield* Effect.sleep("600 millis")
+            appendMixed(int(1, 10), tag)
+          } else if (r < 0.72) {
+            // Only when caught up: lines cut away before the feed read them cannot be emitted.
             yield* release
+            yield* caughtUp(feed, log, `seed ${seed}: ${ops.join(", ")}: before truncating`)
+            const pause = random() < 0.5
+            const k = random() < 0.3 ? int(100, 400) : int(1, 20)
+            ops.push(`truncate 0${pause ? " + pause" : ""} + ${k}`)
+            fs.truncateSync(file, 0)
+            if (pause) yield* Effect.sleep("600 millis")
+            appendMixed(k, tag)
+          } else if (r < 0.8) {
+            const pair: Pair = [pick(pool), `${tag} torn`]
+            const text = entryLine(...pair)
+            const at = int(1, text.length - 1)
+            const compactBetween = random() < 0.25
+            ops.push(`torn at ${at}${compactBetween ? " + compact" : ""}`)
+            fs.appendFileSync(file, text.slice(0, at))
+            yield* Effect.sleep(int(0, 300))
+            if (compactBetween) {
+              yield* beforeReplacing
+              yield* writer.compact()
+            }
+            fs.appendFileSync(file, text.slice(at))
+            log.record([pair], [text])
           } else {
-            ops.push("hold")
-            yield* lag(feed, log, `seed ${seed}: ${ops.join(", ")}:`)
-            held = true
-            replaced = 0
+            if (held) {
+              ops.push("release")
+              yield* release
+            } else {
+              ops.push("hold")
+              yield* lag(feed, log, `seed ${seed}: ${ops.join(", ")}:`)
+              held = true
+              replaced = 0
+            }
           }
+          if (random() < 0.3) yield* Effect.sleep(int(0, 100))
         }
-        if (random() < 0.3) yield* Effect.sleep(int(0, 100))
-      }
-      yield* release
-      yield* expectExactly(feed, log.expected, `seed ${seed}: ${ops.join(", ")}:`)
-    }).pipe(Effect.provide(layer(home)))
-  })
+        yield* release
+        yield* expectExactly(feed, log.expected, `seed ${seed}: ${ops.join(", ")}:`)
+      }).pipe(Effect.provide(layer(home)))
+    })
+  )
 }

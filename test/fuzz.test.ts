@@ -1,25 +1,35 @@
-import { it } from "@effect/vitest"
-import { Chunk, Effect, ManagedRuntime, Stream } from "effect"
-import * as fc from "fast-check"
+import { layer } from "@effect/vitest"
+import { Chunk, Context, Effect, FastCheck as fc, Layer, Stream } from "effect"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
-import { afterAll, expect } from "vitest"
+import { expect } from "vitest"
 import { IndexReader } from "../src/index.js"
 import { layerWith } from "../src/internal/layer.js"
+import { tempDir } from "./helpers/codexHome.js"
 import { Model } from "./helpers/model.js"
 
 const MAX_LINE = 600
-const home = fs.mkdtempSync(path.join(os.tmpdir(), "si-fuzz-"))
-const indexPath = path.join(home, "session_index.jsonl")
-const runtimes = [
-  ManagedRuntime.make(layerWith({ codexHome: home, workers: 0, maxLineBytes: MAX_LINE })),
-  ManagedRuntime.make(
-    layerWith({ codexHome: home, workers: 2, maxLineBytes: MAX_LINE, parallelThresholdBytes: 0, tailBytes: 512, minRangeBytes: 2048 })
-  )
-]
-afterAll(() => Promise.all(runtimes.map((r) => r.dispose())))
+
+/** One temp home and two readers on it (in-process, and a worker pool), alive through every run. */
+class Fuzz extends Context.Tag("test/Fuzz")<
+  Fuzz,
+  { readonly indexPath: string; readonly readers: ReadonlyArray<IndexReader["Type"]> }
+>() {}
+const FuzzLive = Layer.scoped(
+  Fuzz,
+  Effect.gen(function* () {
+    const home = yield* tempDir("si-fuzz-")
+    const readerOf = (layer: Layer.Layer<IndexReader>) => Effect.map(Layer.build(layer), Context.get(IndexReader))
+    const readers = [
+      yield* readerOf(layerWith({ codexHome: home, workers: 0, maxLineBytes: MAX_LINE })),
+      yield* readerOf(
+        layerWith({ codexHome: home, workers: 2, maxLineBytes: MAX_LINE, parallelThresholdBytes: 0, tailBytes: 512, minRangeBytes: 2048 })
+      )
+    ]
+    return { indexPath: path.join(home, "session_index.jsonl"), readers }
+  })
+)
 
 const ids = Array.from({ length: 8 }, () => crypto.randomUUID())
 const names = ["a", "b", " c", "\u00e9t\u00e9", "x\u0000y"]
@@ -39,17 +49,19 @@ const piece = fc.oneof(
   fc.constantFrom(...ids).map((id) => enc(`{"id":"${id}",\u0000"thread_name":"nul","updated_at":"t"}`))
 )
 
-it.live("random bytes through every lookup: no throw, no defect, answers equal the reference model", () =>
-  Effect.promise(() =>
-    fc.assert(
-      fc.asyncProperty(fc.array(piece, { maxLength: 60 }), fc.boolean(), async (pieces, trailingNewline) => {
+layer(FuzzLive, { excludeTestServices: true })((it) => {
+  it.effect.prop(
+    "random bytes through every lookup: no throw, no defect, answers equal the reference model",
+    [fc.array(piece, { maxLength: 60 }), fc.boolean()],
+    ([pieces, trailingNewline]) =>
+      Effect.gen(function* () {
+        const { indexPath, readers } = yield* Fuzz
         const bytes = Buffer.concat(pieces.flatMap((p, i) => (i < pieces.length - 1 || trailingNewline ? [p, enc("\n")] : [p])))
         fs.writeFileSync(indexPath, bytes)
         const model = Model.fromBytes(bytes, MAX_LINE)
-        for (const runtime of runtimes) {
-          const result = await runtime.runPromiseExit(
+        for (const reader of readers) {
+          const result = yield* Effect.exit(
             Effect.gen(function* () {
-              const reader = yield* IndexReader
               const batch = yield* reader.findNamesByIds(ids)
               const singles = yield* Effect.forEach(ids, (id) => reader.findNameById(id))
               const byName = yield* Effect.forEach(names, (name) => reader.findIdByName(name))
@@ -66,7 +78,6 @@ it.live("random bytes through every lookup: no throw, no defect, answers equal t
           expect(latest.map((e) => [e.id, e.thread_name])).toEqual(model.latest().map((e) => [e.id, e.name]))
         }
       }),
-      { numRuns: 120 }
-    )
+    { fastCheck: { numRuns: 120 } }
   )
-)
+})

@@ -1,21 +1,28 @@
-import { it } from "@effect/vitest"
-import { Effect, ManagedRuntime } from "effect"
-import * as fc from "fast-check"
+import { it, layer } from "@effect/vitest"
+import { Context, Effect, FastCheck as fc, Layer } from "effect"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
-import { afterAll, expect } from "vitest"
+import { expect } from "vitest"
 import { IndexReader } from "../src/index.js"
 import { layerWith } from "../src/internal/layer.js"
+import { tempDir, withTempDir } from "./helpers/codexHome.js"
 
-const home = fs.mkdtempSync(path.join(os.tmpdir(), "si-incr-"))
-const indexPath = path.join(home, "session_index.jsonl")
 const ids = Array.from({ length: 12 }, () => crypto.randomUUID())
 
-/** One reader that lives through every change (and so keeps what it learned). */
-const longLived = ManagedRuntime.make(layerWith({ codexHome: home, workers: 0 }))
-afterAll(() => longLived.dispose())
+/** A temp home, and one reader on it that lives through every change (and so keeps what it learned). */
+class LongLived extends Context.Tag("test/LongLived")<
+  LongLived,
+  { readonly home: string; readonly indexPath: string; readonly reader: IndexReader["Type"] }
+>() {}
+const LongLivedLive = Layer.scoped(
+  LongLived,
+  Effect.gen(function* () {
+    const home = yield* tempDir("si-incr-")
+    const reader = Context.get(yield* Layer.build(layerWith({ codexHome: home, workers: 0 })), IndexReader)
+    return { home, indexPath: path.join(home, "session_index.jsonl"), reader }
+  })
+)
 
 const entry = fc
   .record({ id: fc.constantFrom(...ids), name: fc.constantFrom("a", "b", "c", "", " d ") })
@@ -29,17 +36,17 @@ const op = fc.oneof(
   fc.record({ kind: fc.constant("lookup" as const), count: fc.integer({ min: 1, max: ids.length }) })
 )
 
-const fresh = (wanted: ReadonlyArray<string>) =>
-  Effect.runPromise(
-    Effect.flatMap(IndexReader, (r) => r.findNamesByIds(wanted)).pipe(
-      Effect.provide(layerWith({ codexHome: home, workers: 0 }))
-    )
-  )
+/** What a reader made now, knowing nothing yet, answers. */
+const fresh = (home: string, wanted: ReadonlyArray<string>) =>
+  Effect.flatMap(IndexReader, (r) => r.findNamesByIds(wanted)).pipe(Effect.provide(layerWith({ codexHome: home, workers: 0 })))
 
-it.live("answers after appends, truncations and replacements equal a fresh scan", () =>
-  Effect.promise(() =>
-    fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), async (ops) => {
+layer(LongLivedLive, { excludeTestServices: true })((it) => {
+  it.effect.prop(
+    "answers after appends, truncations and replacements equal a fresh scan",
+    [fc.array(op, { minLength: 1, maxLength: 25 })],
+    ([ops]) =>
+      Effect.gen(function* () {
+        const { home, indexPath, reader } = yield* LongLived
         fs.rmSync(indexPath, { force: true })
         for (const o of ops) {
           if (o.kind === "append") fs.appendFileSync(indexPath, o.lines.join(""))
@@ -54,32 +61,32 @@ it.live("answers after appends, truncations and replacements equal a fresh scan"
             fs.renameSync(temp, indexPath)
           } else if (o.kind === "lookup") {
             const wanted = ids.slice(0, o.count)
-            const got = await longLived.runPromise(Effect.flatMap(IndexReader, (r) => r.findNamesByIds(wanted)))
-            expect(new Map([...got].sort())).toEqual(new Map([...(await fresh(wanted))].sort()))
+            const got = yield* reader.findNamesByIds(wanted)
+            expect(new Map([...got].sort())).toEqual(new Map([...(yield* fresh(home, wanted))].sort()))
           }
         }
-        const got = await longLived.runPromise(Effect.flatMap(IndexReader, (r) => r.findNamesByIds(ids)))
-        expect(new Map([...got].sort())).toEqual(new Map([...(await fresh(ids))].sort()))
+        const got = yield* reader.findNamesByIds(ids)
+        expect(new Map([...got].sort())).toEqual(new Map([...(yield* fresh(home, ids))].sort()))
       }),
-      { numRuns: 150 }
-    )
+    { fastCheck: { numRuns: 150 } }
   )
-)
-
-it.live("a file rewritten in place with the same first line and more bytes is a new history", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "si-incr-"))
-  const file = path.join(dir, "session_index.jsonl")
-  const [a, b, c] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()]
-  const line = (id: string, name: string) => JSON.stringify({ id, thread_name: name, updated_at: "t" }) + "\n"
-  return Effect.gen(function* () {
-    const reader = yield* IndexReader
-    const head = line(a, "x").repeat(4) // longer than the bytes compared at the start
-    fs.writeFileSync(file, head + line(b, "y"))
-    expect([...(yield* reader.findNamesByIds([a, b]))].sort()).toEqual([[a, "x"], [b, "y"]].sort())
-    const inode = fs.statSync(file).ino
-    // Same inode (as a reused one would be), same first line, larger: but not the same file.
-    fs.writeFileSync(file, head + line(c, "zzzzzzzzzzzzzzzzzzzzzz") + line(c, "w"))
-    expect(fs.statSync(file).ino).toBe(inode)
-    expect([...(yield* reader.findNamesByIds([a, b]))]).toEqual([[a, "x"]])
-  }).pipe(Effect.provide(layerWith({ codexHome: dir, workers: 0 })))
 })
+
+it.live("a file rewritten in place with the same first line and more bytes is a new history", () =>
+  withTempDir("si-incr-", (dir) => {
+    const file = path.join(dir, "session_index.jsonl")
+    const [a, b, c] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()]
+    const line = (id: string, name: string) => JSON.stringify({ id, thread_name: name, updated_at: "t" }) + "\n"
+    return Effect.gen(function* () {
+      const reader = yield* IndexReader
+      const head = line(a, "x").repeat(4) // longer than the bytes compared at the start
+      fs.writeFileSync(file, head + line(b, "y"))
+      expect([...(yield* reader.findNamesByIds([a, b]))].sort()).toEqual([[a, "x"], [b, "y"]].sort())
+      const inode = fs.statSync(file).ino
+      // Same inode (as a reused one would be), same first line, larger: but not the same file.
+      fs.writeFileSync(file, head + line(c, "zzzzzzzzzzzzzzzzzzzzzz") + line(c, "w"))
+      expect(fs.statSync(file).ino).toBe(inode)
+      expect([...(yield* reader.findNamesByIds([a, b]))]).toEqual([[a, "x"]])
+    }).pipe(Effect.provide(layerWith({ codexHome: dir, workers: 0 })))
+  })
+)

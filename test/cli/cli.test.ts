@@ -1,7 +1,8 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { afterAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
+import { tempDirSync } from "../helpers/codexHome.js"
 import { main, run, start } from "./runCli.js"
 
 const A = "0194f7c2-3b1d-7c4e-9a51-2f0e8d6b1a23"
@@ -10,15 +11,7 @@ const C = "0194f7c2-3b1d-7c4e-9a51-2f0e8d6b1a25"
 const line = (id: string, name: string, at = "2026-02-03T16:08:29.123Z") =>
   JSON.stringify({ id, thread_name: name, updated_at: at }) + "\n"
 
-const dirs: Array<string> = []
-const tempDir = () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "si-cli-"))
-  dirs.push(dir)
-  return dir
-}
-afterAll(() => {
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true })
-})
+const tempDir = () => tempDirSync("si-cli-")
 
 const fixture = () => {
   const home = tempDir()

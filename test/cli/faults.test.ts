@@ -6,9 +6,9 @@
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import { createRequire } from "node:module"
-import * as os from "node:os"
 import * as path from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
+import { tempDirSync } from "../helpers/codexHome.js"
 import { type CliResult, main, run, start, startCli, type Started } from "./runCli.js"
 
 const INDEX = "session_index.jsonl"
@@ -22,15 +22,7 @@ const SMALL = line(A, "old name") + line(B, "beta") + "not json\n" + line(A, "al
 const COMPACTED = line(B, "beta") + line(A, "alpha")
 const CODEX_LINE = /^\{"id":"[0-9a-f-]{36}","thread_name":"[^"]*","updated_at":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"\}\n$/
 
-const dirs: Array<string> = []
-const tempDir = () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "si-cli-faults-"))
-  dirs.push(dir)
-  return dir
-}
-afterAll(() => {
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true })
-})
+const tempDir = () => tempDirSync("si-cli-faults-")
 
 const sha256 = (file: string) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex")
 /** Rewrite temp files (`.<index>.rewrite-<pid>-<hex>.tmp`) in `dir`. */

@@ -4,15 +4,14 @@
  * `removeThread(x)` changes only what involved x, by the reference model and by the library's
  * own lookups before and after.
  */
-import { it } from "@effect/vitest"
-import { Chunk, Effect, Option, Stream } from "effect"
-import * as fc from "fast-check"
+import { layer } from "@effect/vitest"
+import { Chunk, Effect, FastCheck as fc, Option, Stream } from "effect"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { expect } from "vitest"
 import { IndexReader, IndexWriter } from "../../src/index.js"
 import { layerWith } from "../../src/internal/layer.js"
+import { sharedTempDir, SharedTempDir } from "../helpers/codexHome.js"
 import { canonical, escapedName, reordered, spaced, uuidN, withExtra } from "../helpers/lines.js"
 import { Model } from "../helpers/model.js"
 
@@ -63,29 +62,32 @@ const libraryAnswers = Effect.gen(function* () {
   }
 })
 
-it.live("compact keeps every answer and removeThread changes only the removed thread's, on any mix of lines (property)", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "si-rewrite-prop-"))
-  const index = path.join(dir, "session_index.jsonl")
-  const run = <A, E>(effect: Effect.Effect<A, E, IndexReader | IndexWriter>) =>
-    Effect.runPromise(effect.pipe(Effect.provide(layerWith({ codexHome: dir, workers: 0, maxLineBytes: MAX_LINE }))))
-  return Effect.promise(() =>
-    fc.assert(
-      fc.asyncProperty(file, fc.constantFrom(...ids), async (text, removed) => {
+layer(sharedTempDir("si-rewrite-prop-"), { excludeTestServices: true })((it) => {
+  it.effect.prop(
+    "compact keeps every answer and removeThread changes only the removed thread's, on any mix of lines (property)",
+    [file, fc.constantFrom(...ids)],
+    ([text, removed]) =>
+      Effect.gen(function* () {
+        const dir = yield* SharedTempDir
+        const index = path.join(dir, "session_index.jsonl")
+        const run = <A, E>(effect: Effect.Effect<A, E, IndexReader | IndexWriter>) =>
+          effect.pipe(Effect.provide(layerWith({ codexHome: dir, workers: 0, maxLineBytes: MAX_LINE })))
+
         fs.writeFileSync(index, text)
         const before = Model.fromBytes(fs.readFileSync(index), MAX_LINE)
-        expect(await run(libraryAnswers)).toEqual(answersOf(before))
+        expect(yield* run(libraryAnswers)).toEqual(answersOf(before))
 
-        await run(Effect.flatMap(IndexWriter, (w) => w.compact()))
+        yield* run(Effect.flatMap(IndexWriter, (w) => w.compact()))
         const compacted = Model.fromBytes(fs.readFileSync(index), MAX_LINE)
         expect(answersOf(compacted)).toEqual(answersOf(before))
-        expect(await run(libraryAnswers)).toEqual(answersOf(before))
+        expect(yield* run(libraryAnswers)).toEqual(answersOf(before))
 
         fs.writeFileSync(index, text)
-        const count = await run(Effect.flatMap(IndexWriter, (w) => w.removeThread(removed)))
+        const count = yield* run(Effect.flatMap(IndexWriter, (w) => w.removeThread(removed)))
         const after = Model.fromBytes(fs.readFileSync(index), MAX_LINE)
         const without = new Model(before.entries.filter((e) => e.id !== removed))
         expect(answersOf(after)).toEqual(answersOf(without))
-        expect(await run(libraryAnswers)).toEqual(answersOf(without))
+        expect(yield* run(libraryAnswers)).toEqual(answersOf(without))
         expect(count).toBe(before.entries.filter((e) => e.id === removed).length)
         // Nothing but the removed thread's entries is gone: every other line stays, bytes and all.
         const others = text
@@ -94,7 +96,6 @@ it.live("compact keeps every answer and removeThread changes only the removed th
         // As bytes: a torn tail may end in half a surrogate pair, written as U+FFFD.
         expect(fs.readFileSync(index).equals(Buffer.from(others.join("")))).toBe(true)
       }),
-      { numRuns: 60 }
-    )
+    { timeout: 120_000, fastCheck: { numRuns: 60 } }
   )
-}, 120_000)
+})
