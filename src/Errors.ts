@@ -11,29 +11,51 @@ import { hasProperty } from "effect/Predicate"
 import * as Schema from "effect/Schema"
 
 /**
+ * The symbol every error of this library carries (re-exported as `SessionIndexErrorTypeId`);
+ * `isSessionIndexError` looks for it.
+ *
  * @since 0.1.0
  * @category type ids
  */
 export const TypeId: unique symbol = Symbol.for("session-index/SessionIndexError")
 
 /**
+ * The type of `TypeId`.
+ *
  * @since 0.1.0
  * @category type ids
  */
 export type TypeId = typeof TypeId
 
 /**
- * Whether `u` is one of this library's errors.
+ * Whether `u` is one of this library's errors (any `SessionIndexError`), as opposed to a
+ * failure of the application around it.
  *
  * @since 0.1.0
  * @category refinements
  * @example
- * import { Effect } from "effect"
- * import { isSessionIndexError, IndexReader } from "session-index"
+ * import { Data, Effect, Option } from "effect"
+ * import { IndexReader, InvalidThreadId, isSessionIndexError } from "session-index"
  *
- * const lookup = Effect.flatMap(IndexReader, (reader) => reader.findNameById("0194f7c2-3b1d-7c4e-9a51-2f0e8d6b1a23")).pipe(
- *   Effect.catchIf(isSessionIndexError, (error) => Effect.logWarning(error.message))
- * )
+ * assert.strictEqual(isSessionIndexError(new InvalidThreadId({ input: "not-a-uuid" })), true)
+ * assert.strictEqual(isSessionIndexError(new Error("not-a-uuid")), false)
+ *
+ * class SignedOut extends Data.TaggedError("SignedOut")<{}> {}
+ *
+ * // The index's failures (a malformed id, an unreadable file) become a warning and no title;
+ * // the application's own failures go through.
+ * const titleOf = (threadId: string, signedIn: boolean): Effect.Effect<Option.Option<string>, SignedOut, IndexReader> =>
+ *   Effect.gen(function* () {
+ *     if (!signedIn) return yield* new SignedOut()
+ *     const reader = yield* IndexReader
+ *     return yield* reader.findNameById(threadId)
+ *   }).pipe(
+ *     Effect.catchAll((error) =>
+ *       isSessionIndexError(error)
+ *         ? Effect.logWarning(error.message).pipe(Effect.as(Option.none<string>()))
+ *         : Effect.fail(error)
+ *     )
+ *   )
  */
 export const isSessionIndexError = (u: unknown): u is SessionIndexError => hasProperty(u, TypeId)
 
@@ -62,6 +84,8 @@ export const IoOperation = Schema.Literal(
 )
 
 /**
+ * The type of `IoOperation`: the `op` of an `IndexIoError`.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -69,8 +93,8 @@ export type IoOperation = typeof IoOperation.Type
 
 /**
  * A real I/O failure: permission denied, a directory or a FIFO where the index should be, a
- * full disk, EIO, a file that shrank under a scan. `cause` is the system's error, when there
- * was one.
+ * full disk, EIO, a file that shrank under a scan. Fields: `op` (what was being done, an
+ * `IoOperation`), `path`, `reason`, and `cause`, the system's error, when there was one.
  *
  * @since 0.1.0
  * @category errors
@@ -81,7 +105,11 @@ export class IndexIoError extends Schema.TaggedError<IndexIoError>("session-inde
   reason: Schema.String,
   cause: Schema.optional(Schema.Defect)
 }) {
-  /** @since 0.1.0 */
+  /**
+   * Marks this library's errors (see `isSessionIndexError`).
+   *
+   * @since 0.1.0
+   */
   readonly [TypeId]: TypeId = TypeId
 
   /** @since 0.1.0 */
@@ -91,7 +119,7 @@ export class IndexIoError extends Schema.TaggedError<IndexIoError>("session-inde
 }
 
 /**
- * A string that is not a hyphenated UUID where a thread id was expected.
+ * A string that is not a hyphenated UUID where a thread id was expected. Field: `input`.
  *
  * @since 0.1.0
  * @category errors
@@ -99,7 +127,11 @@ export class IndexIoError extends Schema.TaggedError<IndexIoError>("session-inde
 export class InvalidThreadId extends Schema.TaggedError<InvalidThreadId>("session-index/InvalidThreadId")("InvalidThreadId", {
   input: Schema.String
 }) {
-  /** @since 0.1.0 */
+  /**
+   * Marks this library's errors (see `isSessionIndexError`).
+   *
+   * @since 0.1.0
+   */
   readonly [TypeId]: TypeId = TypeId
 
   /** @since 0.1.0 */
@@ -110,6 +142,7 @@ export class InvalidThreadId extends Schema.TaggedError<InvalidThreadId>("sessio
 
 /**
  * A thread name that is blank after trimming, not valid Unicode, or too long to be read back.
+ * Fields: `input`, `reason`.
  *
  * @since 0.1.0
  * @category errors
@@ -118,7 +151,11 @@ export class InvalidThreadName extends Schema.TaggedError<InvalidThreadName>("se
   "InvalidThreadName",
   { input: Schema.String, reason: Schema.String }
 ) {
-  /** @since 0.1.0 */
+  /**
+   * Marks this library's errors (see `isSessionIndexError`).
+   *
+   * @since 0.1.0
+   */
   readonly [TypeId]: TypeId = TypeId
 
   /** @since 0.1.0 */
@@ -129,6 +166,7 @@ export class InvalidThreadName extends Schema.TaggedError<InvalidThreadName>("se
 
 /**
  * An entry given to `appendEntry` that does not validate, or whose line would be too long.
+ * Field: `reason`.
  *
  * @since 0.1.0
  * @category errors
@@ -136,7 +174,11 @@ export class InvalidThreadName extends Schema.TaggedError<InvalidThreadName>("se
 export class InvalidEntry extends Schema.TaggedError<InvalidEntry>("session-index/InvalidEntry")("InvalidEntry", {
   reason: Schema.String
 }) {
-  /** @since 0.1.0 */
+  /**
+   * Marks this library's errors (see `isSessionIndexError`).
+   *
+   * @since 0.1.0
+   */
   readonly [TypeId]: TypeId = TypeId
 
   /** @since 0.1.0 */
@@ -147,6 +189,7 @@ export class InvalidEntry extends Schema.TaggedError<InvalidEntry>("session-inde
 
 /**
  * Another writer held Codex's lock (`session_index.jsonl.lock`) longer than the bounded wait.
+ * Fields: `path` (the lock file), `waitedMs`.
  *
  * @since 0.1.0
  * @category errors
@@ -155,7 +198,11 @@ export class IndexLockTimeout extends Schema.TaggedError<IndexLockTimeout>("sess
   "IndexLockTimeout",
   { path: Schema.String, waitedMs: Schema.Number }
 ) {
-  /** @since 0.1.0 */
+  /**
+   * Marks this library's errors (see `isSessionIndexError`).
+   *
+   * @since 0.1.0
+   */
   readonly [TypeId]: TypeId = TypeId
 
   /** @since 0.1.0 */
@@ -166,7 +213,8 @@ export class IndexLockTimeout extends Schema.TaggedError<IndexLockTimeout>("sess
 
 /**
  * The writer lock cannot be taken here (no native binding, or the file system refuses
- * `flock`), so a rewrite that could lose concurrent appends is refused.
+ * `flock`), so a rewrite that could lose concurrent appends is refused. Fields: `path` (the
+ * lock file), `reason`.
  *
  * @since 0.1.0
  * @category errors
@@ -175,7 +223,11 @@ export class IndexLockUnavailable extends Schema.TaggedError<IndexLockUnavailabl
   "IndexLockUnavailable",
   { path: Schema.String, reason: Schema.String }
 ) {
-  /** @since 0.1.0 */
+  /**
+   * Marks this library's errors (see `isSessionIndexError`).
+   *
+   * @since 0.1.0
+   */
   readonly [TypeId]: TypeId = TypeId
 
   /** @since 0.1.0 */

@@ -10,6 +10,8 @@ import type { IndexWriter } from "./IndexWriter.js"
 import { layerWith } from "./internal/layer.js"
 
 /**
+ * The options of `layer` (and, as `Config`s, of `layerConfig`). All are optional.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -57,7 +59,7 @@ export const layer = (options: Options = {}): Layer.Layer<IndexReader | IndexWri
  *   workers: Config.integer("SESSION_INDEX_WORKERS").pipe(Config.withDefault(2))
  * })
  *
- * const page = Effect.flatMap(IndexReader, (reader) => reader.findIdByName("fix flaky ci")).pipe(Effect.provide(layer))
+ * const threadId = Effect.flatMap(IndexReader, (reader) => reader.findIdByName("fix flaky ci")).pipe(Effect.provide(layer))
  */
 export const layerConfig = (options: Config.Config.Wrap<Options>): Layer.Layer<IndexReader | IndexWriter, ConfigError.ConfigError> =>
   Layer.unwrapEffect(Effect.map(Config.unwrap(options), layer))
