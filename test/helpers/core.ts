@@ -1,4 +1,6 @@
 /** Runs the scan core's lookups over an in-memory file, the way the file drivers do. */
+import { expect } from "@effect/vitest"
+import { IdQuery } from "../../src/internal/scan/idQuery.js"
 import { LatestQuery } from "../../src/internal/scan/latestQuery.js"
 import { currentNames, threadsNamed } from "../../src/internal/scan/programs.js"
 import { type ReverseScanOptions, scanReverse } from "../../src/internal/scan/reverseReader.js"
@@ -16,8 +18,18 @@ const plain = (e: { readonly id: string; readonly name: string; readonly updated
   updatedAt: e.updatedAt
 })
 
+/**
+ * `currentNames`, checked against both ways an `IdQuery` reads a block (searching for the ids'
+ * bytes, walking every line): whichever the id count picks, the other must agree.
+ */
 export const coreNames = (file: Buffer, ids: ReadonlyArray<string>, options: ReverseScanOptions, stats?: DriverStats) => {
-  const found = runOnBuffer(currentNames(ids.map((id) => id.toLowerCase()), 0, file.length, options), file, stats)
+  const wanted = ids.map((id) => id.toLowerCase())
+  const found = runOnBuffer(currentNames(wanted, 0, file.length, options), file, stats)
+  for (const strategy of ["search", "walk"] as const) {
+    const query = new IdQuery(wanted, options.maxLineBytes, strategy)
+    runOnBuffer(scanReverse(0, file.length, options, query.visit), file)
+    expect(query.results(), `IdQuery by ${strategy}`).toEqual(found)
+  }
   return new Map([...found].map(([id, match]) => [id, match.name]))
 }
 

@@ -8,7 +8,7 @@
 const PREFIX_HEAD = 0x6469227b
 const PREFIX_TAIL = 0x223a2264
 export const ID_OFFSET = 7
-const ID_LENGTH = 36
+export const ID_LENGTH = 36
 /** `","thread_name":"` follows the id's closing quote in canonical lines. */
 const NAME_KEY = Buffer.from(`","thread_name":"`, "latin1")
 export const NAME_OFFSET = ID_OFFSET + ID_LENGTH + NAME_KEY.length
