@@ -24,7 +24,7 @@ const FuzzLive = Layer.scoped(
     const readers = [
       yield* readerOf(layerWith({ codexHome: home, workers: 0, maxLineBytes: MAX_LINE })),
       yield* readerOf(
-        layerWith({ codexHome: home, workers: 2, maxLineBytes: MAX_LINE, parallelThresholdBytes: 0, tailBytes: 512, minRangeBytes: 2048 })
+        layerWith({ codexHome: home, workers: 2, maxLineBytes: MAX_LINE, parallelThresholdBytes: 0, tailBytes: 512, minRangeBytes: 2048, waitForWorkers: true })
       )
     ]
     return { indexPath: path.join(home, "session_index.jsonl"), readers }

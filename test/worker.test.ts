@@ -1,13 +1,17 @@
 import { it, layer } from "@effect/vitest"
-import { Context, Effect, FastCheck as fc, Layer, Logger, Option } from "effect"
+import * as Worker from "@effect/platform/Worker"
+import * as NodeWorker from "@effect/platform-node/NodeWorker"
+import { Cause, Context, Effect, Exit, FastCheck as fc, Layer, Logger, Option, Schedule } from "effect"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { fileURLToPath } from "node:url"
 import * as WT from "node:worker_threads"
 import { describe, expect } from "vitest"
-import { IndexReader } from "../src/index.js"
+import { IndexIoError, IndexReader } from "../src/index.js"
 import { layerWith } from "../src/internal/layer.js"
 import { workerEntryUrl } from "../src/internal/worker/pool.js"
+import { ScanIds, type ScanRequest } from "../src/internal/worker/protocol.js"
 import { tempDir, withTempDir } from "./helpers/codexHome.js"
 
 /** One temp home, and two readers on it alive through every run of the property. */
@@ -24,7 +28,7 @@ const ReadersLive = Layer.scoped(
       indexPath: path.join(home, "session_index.jsonl"),
       /** Forces the pool for every file, with tiny ranges so one lookup spans many workers' ranges. */
       pooled: yield* readerOf(
-        layerWith({ codexHome: home, workers: 2, parallelThresholdBytes: 0, tailBytes: 2048, minRangeBytes: 4096 })
+        layerWith({ codexHome: home, workers: 2, parallelThresholdBytes: 0, tailBytes: 2048, minRangeBytes: 4096, waitForWorkers: true })
       ),
       inProcess: yield* readerOf(layerWith({ codexHome: home, workers: 0 }))
     }
@@ -76,7 +80,7 @@ describe("worker pool scans", () => {
       // Varying line lengths so range bounds fall everywhere inside lines.
       const lines = unique.map((id, i) => JSON.stringify({ id, thread_name: "n".repeat(1 + (i % 97)), updated_at: "t" }))
       fs.writeFileSync(path.join(dir, "session_index.jsonl"), lines.join("\n") + "\n")
-      const layer = layerWith({ codexHome: dir, workers: 2, parallelThresholdBytes: 0, tailBytes: 1000, minRangeBytes: 4096 })
+      const layer = layerWith({ codexHome: dir, workers: 2, parallelThresholdBytes: 0, tailBytes: 1000, minRangeBytes: 4096, waitForWorkers: true })
       return Effect.gen(function* () {
         const reader = yield* IndexReader
         const found = yield* reader.findNamesByIds(unique)
@@ -114,6 +118,26 @@ describe("worker pool scans", () => {
   it.live("runs the compiled worker from dist/", () =>
     Effect.sync(() => expect(fs.existsSync(workerEntryUrl())).toBe(true))
   )
+
+  it.live("the worker loads only the scan core: no package, only its own modules and node:*", () =>
+    Effect.sync(() => {
+      const seen = new Set<string>()
+      const packages = new Set<string>()
+      const visit = (file: string) => {
+        if (seen.has(file)) return
+        seen.add(file)
+        const source = fs.readFileSync(file, "utf8")
+        for (const [, specifier] of source.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+["']([^"']+)["']|^\s*import\s+["']([^"']+)["']/gm)) {
+          if (specifier === undefined) continue
+          if (specifier.startsWith(".")) visit(path.resolve(path.dirname(file), specifier))
+          else if (!specifier.startsWith("node:")) packages.add(specifier)
+        }
+      }
+      visit(fileURLToPath(workerEntryUrl()))
+      expect([...packages]).toEqual([])
+      expect(seen.size).toBeGreaterThan(5)
+    })
+  )
 })
 
 describe("worker failures", () => {
@@ -129,22 +153,73 @@ describe("worker failures", () => {
       return body({ dir, wanted })
     })
 
+  /** `spawn` for the pool, counting the requests its workers receive. */
+  const countingSpawn = (onRequest: (worker: WT.Worker, requestsSoFar: number) => void = () => {}) => {
+    const counts = { spawned: 0, requests: 0 }
+    const spawn = () => {
+      const worker = new WT.Worker(workerEntryUrl())
+      counts.spawned++
+      const post = worker.postMessage.bind(worker)
+      worker.postMessage = (message: ReadonlyArray<unknown>, transfer?: ReadonlyArray<WT.TransferListItem>) => {
+        post(message, transfer)
+        const inner = message[1] as ReadonlyArray<unknown> | undefined
+        if (message[0] === 0 && inner?.[1] === 0) onRequest(worker, counts.requests++)
+      }
+      return worker
+    }
+    return { counts, spawn }
+  }
+
   it.live("a worker killed mid-scan is replaced and the lookup retried", () =>
     withBigIndex(({ dir, wanted }) => {
-      let spawned = 0
-      const spawn = () => {
-        const worker = new WT.Worker(workerEntryUrl())
-        // The first worker dies as soon as it receives work.
-        if (spawned++ === 0) worker.once("online", () => setTimeout(() => void worker.terminate(), 5))
-        return worker
-      }
-      const layer = layerWith({ codexHome: dir, workers: 1, parallelThresholdBytes: 0, tailBytes: 1024 }, { spawn })
+      // The first request kills its worker as soon as it is sent.
+      const { counts, spawn } = countingSpawn((worker, before) => {
+        if (before === 0) void worker.terminate()
+      })
+      const layer = layerWith({ codexHome: dir, workers: 1, parallelThresholdBytes: 0, tailBytes: 1024, waitForWorkers: true }, { spawn })
       return Effect.gen(function* () {
         const reader = yield* IndexReader
         expect(yield* reader.findNameById(wanted)).toEqual(Option.some("deep"))
-        expect(spawned).toBeGreaterThanOrEqual(2)
+        expect(counts.spawned).toBeGreaterThanOrEqual(2)
+        expect(counts.requests).toBeGreaterThanOrEqual(2)
       }).pipe(Effect.provide(layer))
     })
+  )
+
+  it.live("a cold pool never delays a lookup: it is scanned in-process while the workers start, later ones on them", () =>
+    withBigIndex(({ dir, wanted }) => {
+      const { counts, spawn } = countingSpawn()
+      // Nothing remembered between lookups: each one scans.
+      const layer = layerWith({ codexHome: dir, workers: 2, parallelThresholdBytes: 0, tailBytes: 1024, incremental: false }, { spawn })
+      return Effect.gen(function* () {
+        const reader = yield* IndexReader
+        expect(yield* reader.findNameById(wanted)).toEqual(Option.some("deep"))
+        expect(counts.requests).toBe(0)
+        // The pool started in the background, both workers at once; lookups move to it.
+        yield* reader.findNameById(wanted).pipe(
+          Effect.tap((name) => expect(name).toEqual(Option.some("deep"))),
+          Effect.repeat({ until: () => counts.requests > 0, schedule: Schedule.spaced("50 millis") })
+        )
+        expect(counts.spawned).toBe(2)
+      }).pipe(Effect.provide(layer), Effect.timeout("20 seconds"))
+    })
+  )
+
+  it.live("through the platform's pool, a worker's I/O failure arrives as IndexIoError and a bug as a defect", () =>
+    Effect.gen(function* () {
+      const pool = yield* Worker.makePoolSerialized<ScanRequest>({ size: 1, concurrency: 1 }).pipe(
+        Effect.provide(NodeWorker.layer(() => new WT.Worker(workerEntryUrl())))
+      )
+      const request = { path: "/index", maxLineBytes: 1024, chunkBytes: 65536, start: 0, end: 100, limit: 100, ids: [crypto.randomUUID()] }
+      const failed = yield* Effect.flip(pool.executeEffect(new ScanIds({ ...request, fd: 987654 })))
+      expect(failed).toBeInstanceOf(IndexIoError)
+      expect(failed).toMatchObject({ op: "scan", path: "/index", reason: expect.stringMatching(/EBADF/) })
+      // A negative buffer size throws Node's ERR_OUT_OF_RANGE before any read: a bug, not I/O.
+      const died = yield* Effect.exit(pool.executeEffect(new ScanIds({ ...request, fd: 987654, end: 0, limit: 0, chunkBytes: -1 })))
+      expect(Exit.isFailure(died) && Cause.isDie(died.cause)).toBe(true)
+      // The worker survives both and answers the next request.
+      expect(yield* pool.executeEffect(new ScanIds({ ...request, fd: 987654, end: 0, limit: 0 }))).toEqual([])
+    }).pipe(Effect.scoped)
   )
 
   const warningsOf = (logs: Array<string>) => Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => void logs.push(String(message))))
@@ -157,28 +232,35 @@ describe("worker failures", () => {
         return worker
       }
       const logs: Array<string> = []
-      const layer = layerWith({ codexHome: dir, workers: 1, parallelThresholdBytes: 0, tailBytes: 1024 }, { spawn })
+      const layer = layerWith({ codexHome: dir, workers: 1, parallelThresholdBytes: 0, tailBytes: 1024, waitForWorkers: true }, { spawn })
       return Effect.gen(function* () {
         const reader = yield* IndexReader
+        expect(yield* reader.findNameById(wanted)).toEqual(Option.some("deep"))
         expect(yield* reader.findNameById(wanted)).toEqual(Option.some("deep"))
         expect(logs.filter((l) => l.includes("scanning in-process"))).toHaveLength(1)
       }).pipe(Effect.provide(layer), Effect.provide(warningsOf(logs)), Effect.timeout("20 seconds"))
     })
   )
 
-  it.live("workers that never become ready: scans stay in-process after one bounded wait, with one warning", () =>
+  it.live("workers that never become ready: lookups never wait for them, and it is said once", () =>
     withBigIndex(({ dir, wanted }) => {
       // Starts, but never answers the pool.
       const spawn = () => new WT.Worker("setInterval(() => {}, 1000)", { eval: true })
       const logs: Array<string> = []
-      const layer = layerWith({ codexHome: dir, workers: 1, parallelThresholdBytes: 0, tailBytes: 1024 }, { spawn })
+      const layer = layerWith({ codexHome: dir, workers: 1, parallelThresholdBytes: 0, tailBytes: 1024, incremental: false }, { spawn })
+      const timedLookup = (reader: IndexReader["Type"]) =>
+        Effect.gen(function* () {
+          const started = Date.now()
+          expect(yield* reader.findNamesByIds([wanted, crypto.randomUUID()])).toEqual(new Map([[wanted, "deep"]]))
+          expect(Date.now() - started).toBeLessThan(2000)
+        })
       return Effect.gen(function* () {
         const reader = yield* IndexReader
-        expect(yield* reader.findNameById(wanted)).toEqual(Option.some("deep"))
-        // Known now: the next lookup does not wait again.
-        const started = Date.now()
-        expect(yield* reader.findNamesByIds([wanted, crypto.randomUUID()])).toEqual(new Map([[wanted, "deep"]]))
-        expect(Date.now() - started).toBeLessThan(2000)
+        yield* timedLookup(reader)
+        // Past the bounded wait for the pool: it is given up, with one warning.
+        yield* Effect.sleep("6500 millis")
+        yield* timedLookup(reader)
+        yield* timedLookup(reader)
         expect(logs.filter((l) => l.includes("no scan worker became ready"))).toHaveLength(1)
       }).pipe(Effect.provide(layer), Effect.provide(warningsOf(logs)), Effect.timeout("20 seconds"))
     })

@@ -12,7 +12,8 @@
 import { Exit } from "effect"
 import * as NodeFs from "node:fs"
 import { IndexIoError } from "../Errors.js"
-import { ioError, isSystemError } from "./ioError.js"
+import { ioError } from "./ioError.js"
+import { isSystemError } from "./systemError.js"
 
 /** The system calls an append makes; tests substitute failing ones. */
 export interface AppendFs {

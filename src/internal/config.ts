@@ -19,6 +19,11 @@ export interface Tuning extends Options {
   readonly minRangeBytes?: number | undefined
   /** Bounded wait for Codex's writer lock. Default 10 s. */
   readonly lockTimeoutMs?: number | undefined
+  /**
+   * Lookups wait for a starting worker pool instead of scanning in-process meanwhile (tests of
+   * the workers, and the bench's warm figures). Default off.
+   */
+  readonly waitForWorkers?: boolean | undefined
   /** Remember answers between lookups (off to benchmark raw scans). Default on. */
   readonly incremental?: boolean | undefined
   /** The `flock` binding; tests pass a refusing one, or none. Default: `fs-ext-extra-prebuilt` if it loads. */
@@ -37,6 +42,7 @@ export class Settings extends Context.Tag("session-index/Settings")<Settings, {
   readonly tailBytes: number
   readonly minRangeBytes: number
   readonly incremental: boolean
+  readonly waitForWorkers: boolean
   readonly lockTimeoutMs: number
   readonly flock: Option.Option<FlockBinding>
   readonly appendFs: AppendFs
@@ -75,6 +81,7 @@ export const settingsLayer = (options: Tuning = {}): Layer.Layer<Settings, never
         tailBytes: options.tailBytes ?? 1024 * 1024,
         minRangeBytes: options.minRangeBytes ?? 1024 * 1024,
         incremental: options.incremental ?? true,
+        waitForWorkers: options.waitForWorkers ?? false,
         lockTimeoutMs: options.lockTimeoutMs ?? 10_000,
         flock: options.flock ?? loadBinding(),
         appendFs: options.appendFs ?? nodeAppendFs,

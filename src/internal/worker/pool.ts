@@ -6,9 +6,9 @@
  * trip would cost more. Ranges under the crossover size stay in-process altogether.
  */
 import * as Worker from "@effect/platform/Worker"
-import type { WorkerError } from "@effect/platform/WorkerError"
+import { isWorkerError, type WorkerError } from "@effect/platform/WorkerError"
 import * as NodeWorker from "@effect/platform-node/NodeWorker"
-import { Data, Deferred, Effect, Layer, Option, type ParseResult, Scope, SynchronizedRef } from "effect"
+import { Data, Deferred, Effect, Layer, type ParseResult, Scope } from "effect"
 import * as fs from "node:fs"
 import { fileURLToPath } from "node:url"
 import * as WT from "node:worker_threads"
@@ -43,34 +43,66 @@ const WORKER_READY_TIMEOUT = "6 seconds"
 const MAX_RANGE_BYTES = 128 * 1024 * 1024
 
 /**
- * Workers start on first use (the pool itself too: the platform's pool starts one worker
- * when made) and exit after idling, or when the layer's scope closes. A worker that never
- * gets ready would leave the platform waiting forever, hence the bounded waits.
+ * The pool starts in the background on the first large lookup, its workers all at once, and
+ * takes lookups only once they are ready: until then ranges are scanned in-process, so a cold
+ * pool never makes a lookup slower than scanning on the calling thread, and a one-shot
+ * process (the CLI) does not wait for threads it may not need. Workers exit after idling, or
+ * when the layer's scope closes. One that never gets ready would leave the platform waiting
+ * forever, hence the bounded wait.
  */
-const makeLazyPool = (size: number, spawn: SpawnWorker) =>
+type PoolState =
+  | { readonly _tag: "Cold" }
+  | { readonly _tag: "Starting" }
+  | { readonly _tag: "Ready"; readonly pool: Worker.SerializedWorkerPool<ScanRequest> }
+  | { readonly _tag: "Failed"; readonly reason: string }
+
+const makeWarmingPool = (size: number, spawn: SpawnWorker) =>
   Effect.gen(function* () {
     const layerScope = yield* Effect.scope
-    const current = yield* SynchronizedRef.make(Option.none<Worker.SerializedWorkerPool<ScanRequest>>())
-    const create = Worker.makePoolSerialized<ScanRequest>({
+    let state: PoolState = { _tag: "Cold" }
+    const start = Worker.makePoolSerialized<ScanRequest>({
       minSize: 0,
       maxSize: size,
       concurrency: 1,
       timeToLive: "30 seconds"
-    }).pipe(Effect.provide(NodeWorker.layer(spawn)), Scope.extend(layerScope))
-    return SynchronizedRef.modifyEffect(current, (pool) =>
-      Option.isSome(pool)
-        ? Effect.succeed([pool.value, pool] as const)
-        : create.pipe(
-            Effect.disconnect,
-            Effect.timeoutFail({ duration: WORKER_READY_TIMEOUT, onTimeout: () => new WorkersNotReady() }),
-            Effect.map((made) => [made, Option.some(made)] as const)
-          )
+    }).pipe(
+      // Every worker at once: a lookup's ranges then all find one ready.
+      Effect.tap((pool) => Effect.scoped(Effect.forEach(Array.from({ length: size }), () => pool.backing.get, { concurrency: size }))),
+      Effect.provide(NodeWorker.layer(spawn)),
+      Scope.extend(layerScope),
+      // The platform's wait for a worker's first message cannot be interrupted: time out
+      // without waiting for it to stop.
+      Effect.disconnect,
+      Effect.timeoutFail({ duration: WORKER_READY_TIMEOUT, onTimeout: () => new WorkersNotReady() }),
+      Effect.match({
+        onFailure: (error) => {
+          state = {
+            _tag: "Failed",
+            reason: error._tag === "WorkersNotReady"
+              ? `no scan worker became ready within ${WORKER_READY_TIMEOUT}`
+              : `scan workers could not start (${error.message})`
+          }
+        },
+        onSuccess: (pool) => {
+          state = { _tag: "Ready", pool }
+        }
+      })
     )
+    const started = yield* Deferred.make<void>()
+    /** The pool's state now; starts it (in the background) when cold. */
+    const current = Effect.suspend((): Effect.Effect<PoolState> => {
+      if (state._tag !== "Cold") return Effect.succeed(state)
+      state = { _tag: "Starting" }
+      return Effect.as(Effect.forkIn(Effect.zipRight(start, Deferred.succeed(started, undefined)), layerScope), state)
+    })
+    /** The pool's state once it has started or failed to. */
+    const settled = Effect.zipRight(current, Effect.suspend(() => Effect.as(Deferred.await(started), state)))
+    return { current, settled }
   })
 
 export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
   const config = yield* Settings
-  const getPool = yield* makeLazyPool(config.workers, spawn)
+  const pool = yield* makeWarmingPool(config.workers, spawn)
   const settings = (pinned: PinnedFile) => ({
     fd: pinned.file.fd,
     path: pinned.path,
@@ -80,7 +112,7 @@ export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
 
   /**
    * Why scans no longer go to workers, once they cannot: the entry is missing (the package was
-   * bundled without it), or no worker became ready. Said once; scans then stay in-process.
+   * bundled without it), or workers did not get ready. Said once; scans then stay in-process.
    */
   let unavailable: string | undefined =
     spawn === defaultSpawn && !fs.existsSync(fileURLToPath(workerEntryUrl()))
@@ -98,8 +130,9 @@ export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
     )
 
   /**
-   * Runs a request on a worker. A crashed worker is respawned by the platform and the request
-   * retried once; after that, or when no worker can start, `fallback` scans in-process.
+   * Runs a request on a worker once the pool is ready, and `fallback` in-process until then. A
+   * crashed worker is respawned by the platform and the request retried once; after that, or
+   * when no worker can start, `fallback` scans in-process.
    */
   const onWorker = (
     run: (
@@ -107,15 +140,28 @@ export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
     ) => Effect.Effect<ReadonlyArray<NamedThread>, IndexIoError | WorkerError | ParseResult.ParseError>,
     fallback: Effect.Effect<ReadonlyArray<NamedThread>, IndexIoError>
   ): Effect.Effect<ReadonlyArray<NamedThread>, IndexIoError> =>
-    Effect.suspend(() => {
-      if (unavailable !== undefined) return scanInProcess(unavailable, fallback)
-      const worker = Effect.flatMap(getPool, (pool) => pool.backing.get).pipe(
-        Effect.disconnect,
+    Effect.gen(function* () {
+      if (unavailable !== undefined) return yield* scanInProcess(unavailable, fallback)
+      const state = yield* (config.waitForWorkers ? pool.settled : pool.current)
+      if (state._tag === "Failed") {
+        unavailable = state.reason
+        return yield* scanInProcess(unavailable, fallback)
+      }
+      if (state._tag !== "Ready") return yield* fallback
+      const worker = state.pool.backing.get.pipe(
         Effect.timeoutFail({ duration: WORKER_READY_TIMEOUT, onTimeout: () => new WorkersNotReady() })
       )
-      // A message that does not fit the protocol is a bug, not a failed scan.
-      const ran = Effect.flatMap(worker, (w) => Effect.catchTag(run(w), "ParseError", (error) => Effect.die(error)))
-      return Effect.scoped(ran).pipe(
+      const ran = Effect.flatMap(worker, (w) =>
+        run(w).pipe(
+          // A worker that dies mid-request fails it with a `WorkerError`, which the platform
+          // then tries to decode as the request's failure type: that `ParseError` carries it.
+          // Any other message that does not fit the protocol is a bug, not a failed scan.
+          Effect.catchTag("ParseError", (error) =>
+            isWorkerError(error.issue.actual) ? Effect.fail(error.issue.actual) : Effect.die(error)
+          )
+        )
+      )
+      return yield* Effect.scoped(ran).pipe(
         Effect.retry({ times: 1, while: (error) => error._tag === "WorkerError" }),
         Effect.catchTags({
           WorkersNotReady: () =>
