@@ -74,6 +74,26 @@ describe("worker pool scans", () => {
     )
   })
 
+  it.live("a name lookup split over ranges keeps only current names: a thread renamed away no longer answers", () =>
+    withTempDir("si-names-", (dir) => {
+      const [a, b, c] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()]
+      const entry = (id: string, name: string) => JSON.stringify({ id, thread_name: name, updated_at: "t" })
+      const filler = (n: number) => Array.from({ length: n }, (_, i) => entry(crypto.randomUUID(), `filler ${i}`))
+      const lines = [entry(a, "target"), entry(c, "ghost"), ...filler(3000), entry(b, "target"), ...filler(3000), entry(b, "renamed"), entry(c, "gone"), ...filler(3000)]
+      fs.writeFileSync(path.join(dir, "session_index.jsonl"), lines.join("\n") + "\n")
+      const layer = layerWith({ codexHome: dir, workers: 2, parallelThresholdBytes: 0, tailBytes: 1024, minRangeBytes: 4096, waitForWorkers: true })
+      return Effect.gen(function* () {
+        const reader = yield* IndexReader
+        // b's newer "target" line is history: a, named "target" before it, answers.
+        expect(yield* reader.findIdByName("target")).toEqual(Option.some(a))
+        expect(yield* reader.findIdByName("ghost")).toEqual(Option.none())
+        expect(yield* reader.findIdByName("renamed")).toEqual(Option.some(b))
+        expect(yield* reader.findIdByName("filler 17")).toHaveProperty("_tag", "Some")
+        expect(yield* reader.findIdByName("nobody")).toEqual(Option.none())
+      }).pipe(Effect.provide(layer))
+    })
+  )
+
   it.live("split into many ranges, every line is read exactly once (none lost at a boundary)", () =>
     withTempDir("si-ranges-", (dir) => {
       const unique = Array.from({ length: 5000 }, () => crypto.randomUUID())

@@ -19,6 +19,22 @@ export function* currentNames(
   return query.results()
 }
 
+/**
+ * Lines naming a thread `name` among the lines starting in `[start, end)`, newest first, at
+ * most one per thread: the part of a name lookup that byte ranges can do independently.
+ * Whether each is still its thread's current name takes an id lookup over everything newer.
+ */
+export function* nameCandidates(
+  name: string,
+  start: number,
+  end: number,
+  options: ReverseScanOptions
+): ScanProgram<Array<NamedThread>> {
+  const query = new NameQuery(name, new Set(), options.maxLineBytes)
+  yield* scanReverse(start, end, options, query.visit)
+  return query.candidates
+}
+
 /** First window of a name scan; each older window is twice as large. */
 const FIRST_NAME_WINDOW = 64 * 1024
 

@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs"
 import type { Schema } from "effect"
-import { currentNames, threadsNamed } from "../scan/programs.js"
+import { currentNames, nameCandidates } from "../scan/programs.js"
 import { defaultScanOptions, FileShrankError, lineStartAtOrAfter, type ReverseScanOptions, type ScanProgram } from "../scan/reverseReader.js"
 import { describeFailure, isSystemError } from "../systemError.js"
 import type { NamedThread } from "../scan/programs.js"
@@ -33,14 +33,13 @@ type Request = Schema.Schema.Encoded<typeof ScanRequest>
 
 /** Runs one request; throws what the scan threw. */
 export const handle = (req: Request): ReadonlyArray<NamedThread> => {
+  const start = runOnDescriptor(req.fd, lineStartAtOrAfter(req.start, req.limit))
+  const end = runOnDescriptor(req.fd, lineStartAtOrAfter(req.end, req.limit))
   switch (req._tag) {
-    case "ScanIds": {
-      const start = runOnDescriptor(req.fd, lineStartAtOrAfter(req.start, req.limit))
-      const end = runOnDescriptor(req.fd, lineStartAtOrAfter(req.end, req.limit))
+    case "ScanIds":
       return [...runOnDescriptor(req.fd, currentNames(req.ids, start, end, options(req))).values()]
-    }
-    case "ScanName":
-      return runOnDescriptor(req.fd, threadsNamed(req.name, req.firstOnly, req.end, options(req))) ?? []
+    case "ScanNameCandidates":
+      return runOnDescriptor(req.fd, nameCandidates(req.name, start, end, options(req)))
   }
 }
 

@@ -15,10 +15,10 @@ import * as WT from "node:worker_threads"
 import { IndexIoError } from "../../Errors.js"
 import { Settings } from "../config.js"
 import { type PinnedFile, runOnPinned } from "../fileScan.js"
-import type { NamedThread } from "../scan/programs.js"
+import { nameCandidates, type NamedThread } from "../scan/programs.js"
 import { lineStartAtOrAfter } from "../scan/reverseReader.js"
 import { inProcessRanges, RangeScanner } from "../scanner.js"
-import { type ScanRequest, ScanIds, ScanName } from "./protocol.js"
+import { type ScanRequest, ScanIds, ScanNameCandidates } from "./protocol.js"
 
 /**
  * The compiled worker entry beside this module, in the `new URL("./…", import.meta.url)` form
@@ -236,30 +236,57 @@ export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
       return merged
     })
 
+  const scanIdsSplit = (pinned: PinnedFile, ids: ReadonlyArray<string>, start: number, end: number) =>
+    Effect.gen(function* () {
+      if (end - start < config.parallelThresholdBytes) return yield* local.scanIds(pinned, ids, start, end)
+      const tailStart = yield* runOnPinned(pinned, lineStartAtOrAfter(Math.max(start, end - config.tailBytes), end))
+      const recent = yield* local.scanIds(pinned, ids, tailStart, end)
+      const missing = ids.filter((id) => !recent.has(id))
+      if (missing.length === 0 || tailStart === start) return recent
+      for (const [id, thread] of yield* pooledIds(pinned, missing, start, tailStart)) recent.set(id, thread)
+      return recent
+    })
+
+  /**
+   * A name lookup split like an id lookup: each range reports its lines naming a thread
+   * `name`, newest per thread; one id lookup over the whole file then keeps those that are
+   * still their thread's newest named line. A missing name costs one parallel pass.
+   */
+  const pooledName = (pinned: PinnedFile, name: string, firstOnly: boolean) =>
+    Effect.gen(function* () {
+      const end = pinned.size
+      const perRange = yield* Effect.forEach(
+        ranges(0, end),
+        (range) =>
+          onWorker(
+            (worker) => worker.executeEffect(new ScanNameCandidates({ ...settings(pinned), ...range, limit: end, name })),
+            Effect.gen(function* () {
+              const from = yield* runOnPinned(pinned, lineStartAtOrAfter(range.start, end))
+              const to = yield* runOnPinned(pinned, lineStartAtOrAfter(range.end, end))
+              return yield* runOnPinned(pinned, nameCandidates(name, from, to, config.scan))
+            })
+          ),
+        { concurrency: config.workers }
+      )
+      const newestPerThread = new Map<string, NamedThread>()
+      for (const candidate of perRange.flat()) if (!newestPerThread.has(candidate.id)) newestPerThread.set(candidate.id, candidate)
+      if (newestPerThread.size === 0) return []
+      const latest = yield* scanIdsSplit(pinned, [...newestPerThread.keys()], 0, end)
+      const current = [...newestPerThread.values()].filter((candidate) => latest.get(candidate.id)?.offset === candidate.offset)
+      return firstOnly ? current.slice(0, 1) : current
+    })
+
   return RangeScanner.of({
-    scanIds: (pinned, ids, start, end) =>
-      Effect.gen(function* () {
-        if (end - start < config.parallelThresholdBytes) return yield* local.scanIds(pinned, ids, start, end)
-        const tailStart = yield* runOnPinned(pinned, lineStartAtOrAfter(Math.max(start, end - config.tailBytes), end))
-        const recent = yield* local.scanIds(pinned, ids, tailStart, end)
-        const missing = ids.filter((id) => !recent.has(id))
-        if (missing.length === 0 || tailStart === start) return recent
-        for (const [id, thread] of yield* pooledIds(pinned, missing, start, tailStart)) recent.set(id, thread)
-        return recent
-      }),
+    scanIds: scanIdsSplit,
     scanName: (pinned, name, firstOnly, budgetBytes) =>
       Effect.gen(function* () {
         if (pinned.size < config.parallelThresholdBytes) return yield* local.scanName(pinned, name, firstOnly, budgetBytes)
-        // A recently set name is answered in-process; otherwise one worker reads the file.
+        // A recently set name is answered in-process; otherwise ranges in workers.
         if (firstOnly) {
           const recent = yield* local.scanName(pinned, name, firstOnly, config.tailBytes)
           if (recent !== undefined) return recent
         }
-        const found = yield* onWorker(
-          (worker) => worker.executeEffect(new ScanName({ ...settings(pinned), end: pinned.size, name, firstOnly })),
-          Effect.map(local.scanName(pinned, name, firstOnly), (threads) => threads ?? [])
-        )
-        return [...found]
+        return yield* pooledName(pinned, name, firstOnly)
       })
   })
 })

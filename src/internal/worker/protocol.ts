@@ -37,12 +37,15 @@ export class ScanIds extends Schema.TaggedRequest<ScanIds>()("ScanIds", {
   }
 }) {}
 
-/** Threads currently named `name` in the file's first `end` bytes, newest first. */
-export class ScanName extends Schema.TaggedRequest<ScanName>()("ScanName", {
+/**
+ * Lines naming a thread `name` (at most one per thread, newest first) among the lines starting
+ * in `[start, end)`, bounds aligned as for `ScanIds`. Which are current is settled after.
+ */
+export class ScanNameCandidates extends Schema.TaggedRequest<ScanNameCandidates>()("ScanNameCandidates", {
   failure: IndexIoError,
   success: Schema.Array(NamedThreadSchema),
-  payload: { ...ScanSettings, end: Schema.Number, name: Schema.String, firstOnly: Schema.Boolean }
+  payload: { ...ScanSettings, start: Schema.Number, end: Schema.Number, limit: Schema.Number, name: Schema.String }
 }) {}
 
-export const ScanRequest = Schema.Union(ScanIds, ScanName)
+export const ScanRequest = Schema.Union(ScanIds, ScanNameCandidates)
 export type ScanRequest = typeof ScanRequest.Type
