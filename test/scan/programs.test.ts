@@ -123,6 +123,20 @@ describe("currentNames", () => {
     expect(stats.reads).toBe(0)
   })
 
+  it("finds an id wherever it sits in a block, across the halves the search splits it into", () => {
+    // One block per file; as the filler before the line grows by a byte, the id's start moves by
+    // one and the block's middle by half: every offset from the middle, both sides, is tried.
+    const options = { firstChunkBytes: 1 << 20, chunkBytes: 1 << 20, maxLineBytes: 1 << 20 }
+    for (let k = 0; k < 420; k++) {
+      for (const written of [ID.a, ID.a.toUpperCase()]) {
+        for (const after of [["y".repeat(300)], []]) {
+          const file = fileOf(["x".repeat(k), canonical(written, "found"), ...after])
+          expect(coreNames(file, [ID.a], options), `filler ${k}, ${written}`).toEqual(new Map([[ID.a, "found"]]))
+        }
+      }
+    }
+  })
+
   it("reports the offset of the line carrying the current name", () => {
     const first = canonical(ID.a, "one")
     const file = fileOf([first, canonical(ID.a, " "), canonical(ID.b, "b")])
