@@ -2,9 +2,9 @@
  * Finds the current name of each wanted id, newest line first, stopping once all are known.
  *
  * Two ways through a block, chosen by how many ids are wanted:
- * - up to 4096 ids: the block is searched for the ids' own bytes, case-folded, with a skip search
- *   (Wu-Manber: a table of how far each 4-byte window may jump, usually ~30 bytes), and only
- *   lines holding an occurrence are parsed. Sound because an entry's id is written
+ * - up to 4096 ids: the block is searched for the ids' own bytes, case-folded, with a skip
+ *   search (`skipSearch.ts`: most steps jump ~30 bytes), and only lines holding an occurrence
+ *   are parsed. Sound because an entry's id is written
  *   literally (an id spelled with escapes counts as a bad line), so a line without the id's
  *   bytes cannot be its entry, whatever its key order or spacing;
  * - more ids: every line is walked; canonical lines are decided from the id's bytes through a
@@ -16,98 +16,17 @@
 import { hasIdPrefix, viewOf, ID_LENGTH, ID_OFFSET, idFilterKey, idText, isBlankLine } from "./canonical.js"
 import { type NamedThread, type ParsedEntry, parseEntryBytes } from "./entryLine.js"
 import type { BlockVisitor } from "./reverseReader.js"
+import { SkipSearch } from "./skipSearch.js"
 
 /** Up to this many ids, blocks are searched for the ids' bytes; beyond, every line is walked. */
 export const SEARCH_MAX_IDS = 4096
-
-const WINDOW = 4
-
-/**
- * Jump distances for the skip search: for a window's hash, how far the end of a wanted id may
- * still be. Bit 5 is set on every byte before hashing (a no-op on digits and `-`, lowercase on
- * A-F), so the search is case-insensitive as ids compare; other bytes it merges only cost a
- * check. The table stays within the L1 cache up to 32 ids (16 KiB), and grows with the ids so
- * that stops stay rare.
- */
-class SkipTable {
-  readonly shifts: Uint8Array
-  readonly hashShift: number
-
-  constructor(ids: Iterable<Buffer>, count: number) {
-    const bits = count <= 32 ? 14 : count <= 64 ? 16 : 18
-    this.hashShift = 32 - bits
-    this.shifts = new Uint8Array(1 << bits).fill(ID_LENGTH - WINDOW + 1)
-    for (const id of ids) {
-      const view = viewOf(id)
-      for (let at = 0; at <= ID_LENGTH - WINDOW; at++) {
-        const key = hash4(view, at, this.hashShift)
-        this.shifts[key] = Math.min(this.shifts[key]!, ID_LENGTH - WINDOW - at)
-      }
-    }
-  }
-}
-
-const hash4 = (view: DataView, at: number, hashShift: number): number =>
-  Math.imul(view.getUint32(at, true) | 0x20202020, 0x9e3779b1) >>> hashShift
-
-/** One stream of the skip search: windows at `[pos, last]`; stops passing `filter` go to `found`. */
-const searchFrom = (view: DataView, skip: SkipTable, filter: Uint8Array, pos: number, last: number, found: Array<number>): void => {
-  const { shifts, hashShift } = skip
-  while (pos <= last) {
-    const jump = shifts[hash4(view, pos, hashShift)]!
-    if (jump !== 0) {
-      pos += jump
-      continue
-    }
-    const at = pos + WINDOW - ID_LENGTH
-    if (filter[idFilterKey(view, at)] === 1) found.push(at)
-    pos++
-  }
-}
-
-/**
- * The skip search over ids starting in `[from, to)`, as two streams stepping in turn over the
- * two halves: each step waits on its table load, and two independent chains of loads let the
- * CPU overlap them (measured: twice the bytes per second of one stream). Id starts found come
- * out ascending.
- */
-const searchIds = (view: DataView, skip: SkipTable, filter: Uint8Array, from: number, to: number): Array<number> => {
-  const { shifts, hashShift } = skip
-  const mid = from + ((to - from) >> 1)
-  const low: Array<number> = []
-  const high: Array<number> = []
-  let p = from + ID_LENGTH - WINDOW
-  let q = mid + ID_LENGTH - WINDOW
-  const lastP = q - 1
-  const lastQ = to - 1 + ID_LENGTH - WINDOW
-  while (p <= lastP && q <= lastQ) {
-    const jumpP = shifts[hash4(view, p, hashShift)]!
-    const jumpQ = shifts[hash4(view, q, hashShift)]!
-    if (jumpP !== 0) p += jumpP
-    else {
-      const at = p + WINDOW - ID_LENGTH
-      if (filter[idFilterKey(view, at)] === 1) low.push(at)
-      p++
-    }
-    if (jumpQ !== 0) q += jumpQ
-    else {
-      const at = q + WINDOW - ID_LENGTH
-      if (filter[idFilterKey(view, at)] === 1) high.push(at)
-      q++
-    }
-  }
-  searchFrom(view, skip, filter, p, lastP, low)
-  searchFrom(view, skip, filter, q, lastQ, high)
-  for (const at of high) low.push(at)
-  return low
-}
 
 export class IdQuery {
   private readonly filter = new Uint8Array(1 << 20)
   private readonly slots: Map<string, number>
   readonly matches: Array<NamedThread | undefined>
   private remaining: number
-  private readonly skip: SkipTable | undefined
+  private readonly skip: SkipSearch | undefined
   readonly visit: BlockVisitor
 
   /** `ids` must be valid lowercase UUIDs; duplicates are fine. `strategy` is for tests. */
@@ -125,7 +44,10 @@ export class IdQuery {
     this.matches = new Array(this.slots.size)
     this.remaining = this.slots.size
     if ((strategy ?? (this.slots.size <= SEARCH_MAX_IDS ? "search" : "walk")) === "search") {
-      this.skip = new SkipTable([...this.slots.keys()].map((id) => Buffer.from(id, "latin1")), this.slots.size)
+      const count = this.slots.size
+      // Case-folded, as ids compare. 14 bits (16 KiB, within the L1 cache) up to 32 ids.
+      const tableBits = count <= 32 ? 14 : count <= 64 ? 16 : 18
+      this.skip = new SkipSearch([...this.slots.keys()].map((id) => Buffer.from(id, "latin1")), ID_LENGTH, { caseFold: true, tableBits })
       this.visit = this.searchBlock
     } else {
       this.skip = undefined
@@ -188,8 +110,9 @@ export class IdQuery {
   private readonly searchBlock: BlockVisitor = (buf, blockStart, blockEnd, fileOffset) => {
     if (this.remaining === 0) return true
     const view = viewOf(buf)
+    const filter = this.filter
     // Ids that fit: starting at `blockStart` up to 36 bytes before the block's end.
-    const found = searchIds(view, this.skip!, this.filter, blockStart, blockEnd - ID_LENGTH + 1)
+    const found = this.skip!.find(view, blockStart, blockEnd - ID_LENGTH + 1, (at) => filter[idFilterKey(view, at)] === 1)
     for (let i = found.length - 1; i >= 0; i--) {
       const at = found[i]!
       const slot = this.slots.get(idText(buf, at))

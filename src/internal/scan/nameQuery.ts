@@ -6,12 +6,42 @@
 import { hasIdPrefix, viewOf, hasNameKey, ID_OFFSET, idText, isBlankLine, NAME_OFFSET } from "./canonical.js"
 import { type NamedThread, type ParsedEntry, parseEntryBytes } from "./entryLine.js"
 import type { BlockVisitor } from "./reverseReader.js"
+import { MAX_PATTERN_BYTES, SkipSearch } from "./skipSearch.js"
 
 /** Can this byte begin (or end) whitespace that `String.prototype.trim` would remove? */
 const maySpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c >= 0x80
 
+/** Starts of the block's lines holding `needle`, ascending: native searches, a line's rest skipped. */
+const linesWith = (buf: Buffer, blockStart: number, blockEnd: number, needle: number | Buffer): Array<number> => {
+  const block = buf.subarray(blockStart, blockEnd)
+  const starts: Array<number> = []
+  for (let at = block.indexOf(needle); at >= 0; ) {
+    starts.push(blockStart + (at > 0 ? block.lastIndexOf(10, at - 1) + 1 : 0))
+    const lineEnd = block.indexOf(10, at)
+    at = lineEnd < 0 ? -1 : block.indexOf(needle, lineEnd)
+  }
+  return starts
+}
+
+const mergeAscending = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): Array<number> => {
+  if (b.length === 0) return a as Array<number>
+  if (a.length === 0) return b as Array<number>
+  const out: Array<number> = []
+  let i = 0
+  let j = 0
+  while (i < a.length || j < b.length) {
+    const next = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!
+    if (out[out.length - 1] !== next) out.push(next)
+  }
+  return out
+}
+
+/** Names this long or longer are found with the skip search; shorter ones jump too little. */
+const SKIP_SEARCH_MIN_BYTES = 8
+
 export class NameQuery {
   private readonly target: Buffer
+  private readonly search: SkipSearch | undefined
   readonly candidates: Array<NamedThread> = []
   private readonly candidateIds = new Set<string>()
 
@@ -22,29 +52,61 @@ export class NameQuery {
     private readonly maxLineBytes: number
   ) {
     this.target = Buffer.from(name, "utf8")
+    const searched = this.target.subarray(0, MAX_PATTERN_BYTES)
+    this.search =
+      searched.length >= SKIP_SEARCH_MIN_BYTES
+        ? new SkipSearch([searched], searched.length, { caseFold: false, tableBits: 14 })
+        : undefined
   }
 
+  /**
+   * Only lines that hold the name's UTF-8 bytes, or a backslash, can name a thread `name`: a
+   * JSON string without escapes is its own bytes, and every other spelling of it escapes
+   * something. Those lines alone are looked at, newest first.
+   */
   readonly visit: BlockVisitor = (buf, blockStart, blockEnd, fileOffset) => {
+    const lineStarts = mergeAscending(this.linesWithName(buf, blockStart, blockEnd), linesWith(buf, blockStart, blockEnd, 0x5c))
     const view = viewOf(buf)
-    let lineEnd = blockEnd
-    if (lineEnd > blockStart && buf[lineEnd - 1] === 10) lineEnd--
-    for (;;) {
-      const newline = lineEnd > blockStart ? buf.lastIndexOf(10, lineEnd - 1) : -1
+    for (let i = lineStarts.length - 1; i >= 0; i--) {
+      const lineStart = lineStarts[i]!
+      const next = buf.indexOf(10, lineStart)
+      const lineEnd = next < 0 || next >= blockEnd ? blockEnd : next
+      this.visitLine(buf, view, lineStart, lineEnd, fileOffset)
+    }
+    return false
+  }
+
+  /** Starts of the lines in the block holding the name's bytes (its first 255, if longer). */
+  private linesWithName(buf: Buffer, blockStart: number, blockEnd: number): Array<number> {
+    const search = this.search
+    if (search === undefined) return linesWith(buf, blockStart, blockEnd, this.target)
+    const view = viewOf(buf)
+    const pattern = this.target
+    const hits = search.find(view, blockStart, blockEnd - search.length + 1, (at) => {
+      for (let i = 0; i < search.length; i++) if (buf[at + i] !== pattern[i]) return false
+      return true
+    })
+    const starts: Array<number> = []
+    for (const at of hits) {
+      const newline = at > blockStart ? buf.lastIndexOf(10, at - 1) : -1
       const lineStart = newline < blockStart ? blockStart : newline + 1
-      if (hasIdPrefix(view, lineStart, lineEnd)) {
-        if (!hasNameKey(buf, lineStart, lineEnd) || this.nameMayMatch(buf, lineStart + NAME_OFFSET, lineEnd)) {
-          const entry = this.parse(buf, lineStart, lineEnd)
-          // A different parsed id means a duplicate `id` key: a bad line.
-          if (entry !== undefined && entry.id === idText(buf, lineStart + ID_OFFSET)) {
-            this.consider(entry, fileOffset + lineStart)
-          }
-        }
-      } else if (!isBlankLine(buf, lineStart, lineEnd)) {
+      if (starts[starts.length - 1] !== lineStart) starts.push(lineStart)
+    }
+    return starts
+  }
+
+  private visitLine(buf: Buffer, view: DataView, lineStart: number, lineEnd: number, fileOffset: number): void {
+    if (hasIdPrefix(view, lineStart, lineEnd)) {
+      if (!hasNameKey(buf, lineStart, lineEnd) || this.nameMayMatch(buf, lineStart + NAME_OFFSET, lineEnd)) {
         const entry = this.parse(buf, lineStart, lineEnd)
-        if (entry !== undefined) this.consider(entry, fileOffset + lineStart)
+        // A different parsed id means a duplicate `id` key: a bad line.
+        if (entry !== undefined && entry.id === idText(buf, lineStart + ID_OFFSET)) {
+          this.consider(entry, fileOffset + lineStart)
+        }
       }
-      if (lineStart === blockStart) return false
-      lineEnd = newline
+    } else if (!isBlankLine(buf, lineStart, lineEnd)) {
+      const entry = this.parse(buf, lineStart, lineEnd)
+      if (entry !== undefined) this.consider(entry, fileOffset + lineStart)
     }
   }
 
