@@ -137,6 +137,14 @@ describe("currentNames", () => {
     }
   })
 
+  it("a long line repeating wanted ids' text is parsed once, and answers only its own id", () => {
+    // 4 MiB of ID.b's text in ID.a's name: every 36 bytes a true match, none of them ID.b's entry.
+    const repeated = ID.b.repeat(116_000)
+    const file = fileOf([canonical(ID.b, "b's own"), canonical(ID.a, repeated), canonical(ID.c, "after")])
+    const options = { firstChunkBytes: 64 * 1024, chunkBytes: 1 << 20, maxLineBytes: 8 << 20 }
+    expect(coreNames(file, [ID.a, ID.b], options)).toEqual(new Map([[ID.a, repeated], [ID.b, "b's own"]]))
+  })
+
   it("reports the offset of the line carrying the current name", () => {
     const first = canonical(ID.a, "one")
     const file = fileOf([first, canonical(ID.a, " "), canonical(ID.b, "b")])

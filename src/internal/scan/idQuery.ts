@@ -104,28 +104,35 @@ export class IdQuery {
   }
 
   /**
-   * Stops of the skip search are collected first (ascending), then settled newest first: the
-   * newest named line of an id in the block is its answer.
+   * Lines holding a wanted id's text are collected first (one start per line and stream),
+   * then settled newest first: each such line is parsed once, and its entry answers its own
+   * id if that is wanted and not yet answered by a newer line.
    */
   private readonly searchBlock: BlockVisitor = (buf, blockStart, blockEnd, fileOffset) => {
     if (this.remaining === 0) return true
     const view = viewOf(buf)
     const filter = this.filter
+    const slots = this.slots
+    const lineEndAfter = (at: number) => {
+      const next = buf.indexOf(10, at)
+      return next < 0 || next >= blockEnd ? blockEnd : next
+    }
     // Ids that fit: starting at `blockStart` up to 36 bytes before the block's end.
-    const found = this.skip!.find(view, blockStart, blockEnd - ID_LENGTH + 1, (at) => filter[idFilterKey(view, at)] === 1)
+    const found = this.skip!.find(view, blockStart, blockEnd - ID_LENGTH + 1, (at) =>
+      filter[idFilterKey(view, at)] === 1 && slots.has(idText(buf, at)) ? lineEndAfter(at + ID_LENGTH) : -1
+    )
+    let settledFrom = blockEnd
     for (let i = found.length - 1; i >= 0; i--) {
       const at = found[i]!
-      const slot = this.slots.get(idText(buf, at))
-      if (slot === undefined || this.matches[slot] !== undefined) continue
+      // The two search streams may each stop in one line that crosses their boundary.
+      if (at >= settledFrom) continue
       const newline = buf.lastIndexOf(10, at)
       const lineStart = newline < blockStart ? blockStart : newline + 1
-      const next = buf.indexOf(10, at + ID_LENGTH)
-      const lineEnd = next < 0 || next >= blockEnd ? blockEnd : next
-      const entry = this.parse(buf, lineStart, lineEnd)
-      // The line's parsed id must be this one: the bytes may sit in another thread's name.
-      if (entry !== undefined && entry.name !== "" && this.slots.get(entry.id) === slot) {
-        if (this.record(slot, entry, fileOffset + lineStart)) return true
-      }
+      settledFrom = lineStart
+      const entry = this.parse(buf, lineStart, lineEndAfter(at + ID_LENGTH))
+      if (entry === undefined || entry.name === "") continue
+      const slot = slots.get(entry.id)
+      if (slot !== undefined && this.matches[slot] === undefined && this.record(slot, entry, fileOffset + lineStart)) return true
     }
     return false
   }

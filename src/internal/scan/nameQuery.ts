@@ -80,16 +80,17 @@ export class NameQuery {
   private linesWithName(buf: Buffer, blockStart: number, blockEnd: number): Array<number> {
     const search = this.search
     if (search === undefined) return linesWith(buf, blockStart, blockEnd, this.target)
-    const view = viewOf(buf)
     const pattern = this.target
-    const hits = search.find(view, blockStart, blockEnd - search.length + 1, (at) => {
-      for (let i = 0; i < search.length; i++) if (buf[at + i] !== pattern[i]) return false
-      return true
+    const hits = search.find(viewOf(buf), blockStart, blockEnd - search.length + 1, (at) => {
+      if (buf.compare(pattern, 0, search.length, at, at + search.length) !== 0) return -1
+      const next = buf.indexOf(10, at + search.length)
+      return next < 0 || next >= blockEnd ? blockEnd : next
     })
     const starts: Array<number> = []
     for (const at of hits) {
       const newline = at > blockStart ? buf.lastIndexOf(10, at - 1) : -1
       const lineStart = newline < blockStart ? blockStart : newline + 1
+      // The two search streams may each stop in one line that crosses their boundary.
       if (starts[starts.length - 1] !== lineStart) starts.push(lineStart)
     }
     return starts

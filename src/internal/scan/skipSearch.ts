@@ -41,12 +41,14 @@ export class SkipSearch {
   }
 
   /**
-   * Starts in `[from, to)` where a pattern may begin and `accept` agrees, ascending. Two
-   * streams step in turn over the two halves: each step waits on its table load, and two
-   * independent chains of loads let the CPU overlap them (measured: twice the bytes per
-   * second of one stream).
+   * Starts in `[from, to)` where a pattern may begin and `accept` takes it, ascending.
+   * `accept(at)` returns -1 to reject, or where the search goes on: past the rest of the line,
+   * for callers that want one start per line (a long line of repeats then costs one check,
+   * not one per byte). Two streams step in turn over the two halves: each step waits on its
+   * table load, and two independent chains of loads let the CPU overlap them (measured: twice
+   * the bytes per second of one stream).
    */
-  find(view: DataView, from: number, to: number, accept: (at: number) => boolean): Array<number> {
+  find(view: DataView, from: number, to: number, accept: (at: number) => number): Array<number> {
     const tail = this.length - WINDOW
     const mid = from + ((to - from) >> 1)
     const low: Array<number> = []
@@ -59,32 +61,27 @@ export class SkipSearch {
       const jumpP = this.shifts[this.hash(view, p)]!
       const jumpQ = this.shifts[this.hash(view, q)]!
       if (jumpP !== 0) p += jumpP
-      else {
-        if (accept(p - tail)) low.push(p - tail)
-        p++
-      }
+      else p = this.stop(p - tail, accept, low)
       if (jumpQ !== 0) q += jumpQ
-      else {
-        if (accept(q - tail)) high.push(q - tail)
-        q++
-      }
+      else q = this.stop(q - tail, accept, high)
     }
-    this.findFrom(view, p, lastP, accept, low)
-    this.findFrom(view, q, lastQ, accept, high)
+    while (p <= lastP) {
+      const jump = this.shifts[this.hash(view, p)]!
+      p = jump !== 0 ? p + jump : this.stop(p - tail, accept, low)
+    }
+    while (q <= lastQ) {
+      const jump = this.shifts[this.hash(view, q)]!
+      q = jump !== 0 ? q + jump : this.stop(q - tail, accept, high)
+    }
     for (const at of high) low.push(at)
     return low
   }
 
-  private findFrom(view: DataView, pos: number, last: number, accept: (at: number) => boolean, found: Array<number>): void {
-    const tail = this.length - WINDOW
-    while (pos <= last) {
-      const jump = this.shifts[this.hash(view, pos)]!
-      if (jump !== 0) {
-        pos += jump
-        continue
-      }
-      if (accept(pos - tail)) found.push(pos - tail)
-      pos++
-    }
+  /** A stop at pattern start `at`: the next window position to look at. */
+  private stop(at: number, accept: (at: number) => number, found: Array<number>): number {
+    const next = accept(at)
+    if (next < 0) return at + 1 + this.length - WINDOW
+    found.push(at)
+    return Math.max(next, at + 1) + this.length - WINDOW
   }
 }
