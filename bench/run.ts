@@ -17,7 +17,9 @@ import { IndexReader } from "session-index"
 // The tuning knobs (e.g. no remembered answers, to time raw scans) are internal.
 import { layerWith } from "../dist/internal/layer.js"
 import { codexFindIdByName, codexFindNameById, codexFindNamesByIds } from "./baselines/codex.js"
+import { codexBinary, codexExecResume } from "./baselines/codexExec.js"
 import { readlineFindNamesByIds } from "./baselines/readline.js"
+import { cliEntry, type CliTiming, timeCommand } from "./cli.js"
 import { benchCompaction, type CompactionResult } from "./compaction.js"
 import { makeFloor } from "./floor.js"
 import { rgAvailable, ripgrepFindNamesByIds } from "./baselines/ripgrep.js"
@@ -91,7 +93,7 @@ const summarize = (answer: unknown): string => {
   return `found ${String(answer).slice(0, 24)}`
 }
 
-const ensureIndex = async (args: Args): Promise<{ home: string; file: string; meta: GeneratedIndex }> => {
+const ensureIndex = async (args: Pick<Args, "sizeBytes" | "sizeLabel" | "seed">): Promise<{ home: string; file: string; meta: GeneratedIndex }> => {
   const home = path.join(benchDir, "data", `${args.sizeLabel}-seed${args.seed}`)
   const file = path.join(home, "session_index.jsonl")
   const metaFile = path.join(home, "meta.json")
@@ -124,7 +126,7 @@ const warmPageCache = (file: string) => {
  * threads included) over 1000-id scans, above the RSS the process had before its first scan.
  */
 const probeMemory = async (home: string): Promise<number> => {
-  const runtime = ManagedRuntime.make(layerWith({ codexHome: home, incremental: false }))
+  const runtime = ManagedRuntime.make(layerWith({ codexHome: home, incremental: false, waitForWorkers: true }))
   await runtime.runtimeEffect.pipe(Effect.runPromise)
   const baseline = process.memoryUsage().rss
   let peak = baseline
@@ -167,7 +169,7 @@ const main = async () => {
   const randomIds = (n: number) => Array.from({ length: n }, () => crypto.randomUUID())
 
   // Raw scans: answers are not remembered between runs, so every run scans.
-  const tuning = { codexHome: home, workers: args.workers, incremental: false }
+  const tuning = { codexHome: home, workers: args.workers, incremental: false, waitForWorkers: true }
   const baselineRss = process.memoryUsage().rss
   let peakRss = baselineRss
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 5)
@@ -185,10 +187,10 @@ const main = async () => {
   const skipRg = (scenario: string) =>
     rows.push({ scenario, subject: "ripgrep rg -F -f", timing: undefined, note: "rg not installed" })
 
-  // Cold pool: a fresh layer, first lookup pays for starting the workers.
+  // A fresh layer: its first lookup scans in-process while the pool starts (as an app's would).
   progress("cold pool")
   const cold = await time(slowRuns, async () => {
-    const fresh = ManagedRuntime.make(layerWith(tuning))
+    const fresh = ManagedRuntime.make(layerWith({ ...tuning, waitForWorkers: false }))
     try {
       return await fresh.runPromise(Effect.flatMap(IndexReader, (r) => r.findNamesByIds(randomIds(1))))
     } finally {
@@ -197,6 +199,7 @@ const main = async () => {
   })
   rows.push({ scenario: "missing id, fresh layer", subject: "session-index", timing: cold.timing, answer: summarize(cold.last) })
   await lib((r) => r.findNamesByIds(randomIds(1)))
+  // The bench's own layer waits for its workers: from here on, every lookup the pool takes.
 
   const missing = meta.missingIds
   await add("missing id", "session-index", runs, () => lib((r) => r.findNameById(randomIds(1)[0]!)))
@@ -206,8 +209,11 @@ const main = async () => {
   await floor.close()
   await add("missing id", "Codex reverse scan (port)", slowRuns, () => codexFindNameById(file, missing[0]!))
   await add("missing id", "readline + JSON.parse", slowRuns, () => readlineFindNamesByIds(file, [missing[0]!]))
-  if (rg) await add("missing id", "ripgrep rg -F -f", slowRuns, () => ripgrepFindNamesByIds(file, [missing[0]!]))
-  else skipRg("missing id")
+  if (rg) {
+    await add("missing id", "ripgrep rg -F --no-mmap (reads like Node)", runs, () => ripgrepFindNamesByIds(file, [missing[0]!], { noMmap: true }))
+    await add("missing id", "ripgrep rg -F (maps the file)", runs, () => ripgrepFindNamesByIds(file, [missing[0]!]))
+  } else skipRg("missing id")
+  await add("25 missing ids", "session-index", runs, () => lib((r) => r.findNamesByIds(randomIds(25))))
 
   await add("late id (last MiB)", "session-index", runs, () => lib((r) => r.findNameById(meta.lateId)))
   await add("late id (last MiB)", "Codex reverse scan (port)", runs, () => codexFindNameById(file, meta.lateId))
@@ -234,6 +240,21 @@ const main = async () => {
   await add("by name (recent)", "Codex reverse scan (port)", runs, () => codexFindIdByName(file, meta.lateName))
   await add("missing name", "session-index", runs, () => lib((r) => r.findIdByName(`${meta.missingName} ${Math.random()}`)))
   await add("missing name", "Codex reverse scan (port)", slowRuns, () => codexFindIdByName(file, meta.missingName))
+  const codex = codexBinary(path.resolve(benchDir, ".."))
+  if (codex !== undefined) {
+    await add("missing name", "codex exec resume NAME (to thread.started)", slowRuns, () => codexExecResume(codex, file, meta.missingName))
+  } else {
+    rows.push({ scenario: "missing name", subject: "codex exec resume NAME", timing: undefined, note: "Codex not installed (npm run test:interop installs it)" })
+  }
+
+  // Remembered answers: the same ids again, nothing appended (the first run scans).
+  const remembering = ManagedRuntime.make(layerWith({ ...tuning, incremental: true }))
+  const rememberedIds = randomIds(25)
+  await remembering.runPromise(Effect.flatMap(IndexReader, (r) => r.findNamesByIds(rememberedIds)))
+  await add("25 missing ids, remembered", "session-index (incremental)", runs, () =>
+    remembering.runPromise(Effect.flatMap(IndexReader, (r) => r.findNamesByIds(rememberedIds)))
+  )
+  await remembering.dispose()
 
   // What remembering answers buys: the same page again after one more line was appended.
   const incremental = ManagedRuntime.make(layerWith({ ...tuning, incremental: true }))
@@ -254,20 +275,121 @@ const main = async () => {
 
   progress("memory probe")
   const probed = memoryInChild(args)
+  progress("start-up")
+  const startup = await benchStartup(args)
   const table = render(rows)
   const memory = `session-index peak RSS above baseline, 3 x 1000-id scans in a process of its own (workers included): ${(probed / 1048576).toFixed(0)} MiB\nwhole bench process (baselines included): ${((peakRss - baselineRss) / 1048576).toFixed(0)} MiB`
   console.log(`\nsession-index bench: ${(size / 1048576).toFixed(0)} MiB, ${meta.lines} lines, seed ${args.seed}, ${args.workers} workers, ${os.cpus().length} cores, node ${process.version}`)
   console.log(table)
   console.log(memory)
+  console.log(renderStartup(startup))
   console.log(renderCompaction(size, compaction))
+  console.log(renderTargets(size, rows, startup, probed))
   const results = path.join(benchDir, "results")
   fs.mkdirSync(results, { recursive: true })
   const out = path.join(results, `${new Date().toISOString().replace(/[:.]/g, "-")}-${args.sizeLabel}.json`)
   fs.writeFileSync(
     out,
-    JSON.stringify({ args, sizeBytes: size, lines: meta.lines, node: process.version, cores: os.cpus().length, libraryPeakRssAboveBaseline: probed, rows, compaction }, null, 2)
+    JSON.stringify({ args, sizeBytes: size, lines: meta.lines, node: process.version, cores: os.cpus().length, libraryPeakRssAboveBaseline: probed, rows, startup, compaction }, null, 2)
   )
   console.log(`results: ${path.relative(process.cwd(), out)}`)
+}
+
+interface StartupResult {
+  readonly nodeBare: CliTiming
+  readonly version: CliTiming
+  readonly help: CliTiming
+  readonly smallName: CliTiming
+  /** On a 300 MiB index: the command, and the same lookup in this process. */
+  readonly mediumCli: CliTiming
+  readonly mediumWarmPool: Timing
+  readonly mediumWarmInProcess: Timing
+  readonly mediumFreshLayer: Timing
+}
+
+/**
+ * What start-up costs: the command's wall time on a 1 MiB and a 300 MiB index, and on the
+ * 300 MiB one a fresh layer's first lookup against warm ones, pooled and in-process.
+ */
+const benchStartup = async (args: Args): Promise<StartupResult> => {
+  const entry = cliEntry(path.resolve(benchDir, ".."))
+  const small = await ensureIndex({ sizeBytes: parseSize("1MiB"), sizeLabel: "1MiB", seed: args.seed })
+  const medium = await ensureIndex({ sizeBytes: parseSize("300MiB"), sizeLabel: "300MiB", seed: args.seed })
+  warmPageCache(medium.file)
+  const runs = Math.max(11, args.runs)
+  const randomId = () => crypto.randomUUID()
+  const lookupIn = (runtime: ManagedRuntime.ManagedRuntime<IndexReader, never>) => () =>
+    runtime.runPromise(Effect.flatMap(IndexReader, (r) => r.findNameById(randomId())))
+  const tuning = { codexHome: medium.home, workers: args.workers, incremental: false }
+  const pooled = ManagedRuntime.make(layerWith({ ...tuning, waitForWorkers: true }))
+  await lookupIn(pooled)()
+  const mediumWarmPool = (await time(runs, lookupIn(pooled))).timing
+  await pooled.dispose()
+  const inProcess = ManagedRuntime.make(layerWith({ ...tuning, workers: 0 }))
+  await lookupIn(inProcess)()
+  const mediumWarmInProcess = (await time(runs, lookupIn(inProcess))).timing
+  await inProcess.dispose()
+  const mediumFreshLayer = (
+    await time(Math.max(5, args.runs), async () => {
+      const fresh = ManagedRuntime.make(layerWith(tuning))
+      try {
+        return await lookupIn(fresh)()
+      } finally {
+        await fresh.dispose()
+      }
+    })
+  ).timing
+  return {
+    nodeBare: await timeCommand("node -e 0", ["-e", "0"], runs),
+    version: await timeCommand("session-index --version", [entry, "--version"], runs),
+    help: await timeCommand("session-index --help", [entry, "--help"], runs),
+    smallName: await timeCommand("session-index name <id>, 1 MiB index", [entry, "name", small.meta.lateId, "--codex-home", small.home], runs),
+    mediumCli: await timeCommand("session-index name <missing id>, 300 MiB", [entry, "name", randomId(), "--codex-home", medium.home], runs),
+    mediumWarmPool,
+    mediumWarmInProcess,
+    mediumFreshLayer
+  }
+}
+
+const renderStartup = (c: StartupResult): string => {
+  const line = (t: CliTiming) =>
+    `  ${t.label.padEnd(44)} ${t.medianMs.toFixed(0).padStart(6)} ms  (${(t.medianMs / c.nodeBare.medianMs).toFixed(1)}x node -e 0; min ${t.minMs.toFixed(0)}, max ${t.maxMs.toFixed(0)}; exit ${t.exitCode})`
+  const ms = (label: string, t: Timing) => `  ${label.padEnd(44)} ${t.median.toFixed(0).padStart(6)} ms  (min ${t.min.toFixed(0)}, max ${t.max.toFixed(0)})`
+  return [
+    "start-up: the command, wall time per fresh process",
+    ...[c.nodeBare, c.version, c.help, c.smallName, c.mediumCli].map(line),
+    "start-up: a missing id on the 300 MiB index, in this process",
+    ms("fresh layer, first lookup", c.mediumFreshLayer),
+    ms("warm pool", c.mediumWarmPool),
+    ms("warm, in-process (workers: 0)", c.mediumWarmInProcess)
+  ].join("\n")
+}
+
+/** Every figure the targets name, as a ratio measured in this run. */
+const renderTargets = (size: number, rows: ReadonlyArray<Row>, startup: StartupResult, libraryRss: number): string => {
+  const median = (scenario: string, subject: string) => rows.find((r) => r.scenario === scenario && r.subject.startsWith(subject))?.timing?.median
+  const ours = (scenario: string) => median(scenario, "session-index")
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : a / b)
+  const node = startup.nodeBare.medianMs
+  const atSize = `at ${(size / 1048576).toFixed(0)} MiB`
+  const targets: Array<[string, number | undefined, string, (x: number) => boolean]> = [
+    ["CLI name <id>, 1 MiB index / node -e 0", startup.smallName.medianMs / node, "<= 2.5", (x) => x <= 2.5],
+    ["CLI --version / node -e 0", startup.version.medianMs / node, "<= 2", (x) => x <= 2],
+    ["CLI --help / node -e 0", startup.help.medianMs / node, "<= 2", (x) => x <= 2],
+    ["CLI lookup, 300 MiB / warm lookup in a process", startup.mediumCli.medianMs / startup.mediumWarmPool.median, "<= 1.5", (x) => x <= 1.5],
+    ["fresh layer's first lookup, 300 MiB / warm", startup.mediumFreshLayer.median / startup.mediumWarmPool.median, "<= 1.5", (x) => x <= 1.5],
+    ["warm pool / in-process, 300 MiB", startup.mediumWarmPool.median / startup.mediumWarmInProcess.median, "<= 1.0", (x) => x <= 1.0],
+    [`missing id / rg -F --no-mmap one pattern, ${atSize}`, ratio(ours("missing id"), median("missing id", "ripgrep rg -F --no-mmap")), "<= 1.0", (x) => x <= 1.0],
+    [`25 missing ids / 1 missing id, ${atSize}`, ratio(ours("25 missing ids"), ours("missing id")), "<= 1.2", (x) => x <= 1.2],
+    [`rg -F -f / session-index, 1000 ids, ${atSize}`, ratio(median("1000 missing ids", "ripgrep rg -F -f"), ours("1000 missing ids")), ">= 15", (x) => x >= 15],
+    [`missing name / missing id, ${atSize}`, ratio(ours("missing name"), ours("missing id")), "<= 1.3", (x) => x <= 1.3],
+    [`peak RSS MB, 1000-id scans, workers in, ${atSize}`, (libraryRss / 1e6), "<= 200", (x) => x <= 200]
+  ]
+  const lines = targets.map(([label, value, goal, ok]) => {
+    const known = value !== undefined && Number.isFinite(value)
+    return `  ${label.padEnd(54)} ${known ? value.toFixed(2).padStart(7) : "-".padStart(7)}  target ${goal.padEnd(7)} ${known ? (ok(value) ? "met" : "NOT met") : "not measured"}`
+  })
+  return ["targets (ratios from this run; the scan ones are set for 1 GiB: npm run bench -- --size 1GiB):", ...lines].join("\n")
 }
 
 const renderCompaction = (size: number, c: CompactionResult): string =>

@@ -1,4 +1,4 @@
-/** `rg -F -f ids`: fixed-string search for the ids, then parse the matching lines, last wins. */
+/** ripgrep as a lookup: what someone with a shell would use instead. */
 import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -6,14 +6,24 @@ import * as path from "node:path"
 
 export const rgAvailable = (): boolean => spawnSync("rg", ["--version"]).status === 0
 
-export const ripgrepFindNamesByIds = (file: string, ids: ReadonlyArray<string>): Promise<Map<string, string>> =>
+/**
+ * `rg -F` for the ids, then parse the matching lines, last wins. One id is passed as the
+ * pattern itself, more through `-f`. `noMmap` makes rg read the file as Node must (into a
+ * buffer), where by default it maps it.
+ */
+export const ripgrepFindNamesByIds = (
+  file: string,
+  ids: ReadonlyArray<string>,
+  options: { readonly noMmap?: boolean } = {}
+): Promise<Map<string, string>> =>
   new Promise((resolve, reject) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-rg-"))
     const patterns = path.join(dir, "ids")
     fs.writeFileSync(patterns, ids.join("\n") + "\n")
     const wanted = new Set(ids)
     const names = new Map<string, string>()
-    const child = spawn("rg", ["-F", "-f", patterns, file], { stdio: ["ignore", "pipe", "inherit"] })
+    const args = ["-F", ...(options.noMmap ? ["--no-mmap"] : []), ...(ids.length === 1 ? ["-e", ids[0]!] : ["-f", patterns]), file]
+    const child = spawn("rg", args, { stdio: ["ignore", "pipe", "inherit"] })
     let rest = ""
     const take = (line: string) => {
       try {
