@@ -168,7 +168,10 @@ export const generateIndex = (options: GenerateOptions): Promise<GeneratedIndex>
         }
       }
       if (bytes < options.sizeBytes) return void out.once("drain", write)
-      out.end(pending.join(""), () => {
+      // Node passes the stream's error here too (ENOSPC on /dev/full, EISDIR): only a clean
+      // finish is a result.
+      out.end(pending.join(""), (error?: Error | null) => {
+        if (error) return reject(error)
         const latestFirst = [...new Set([...recentOrder].reverse())]
         const lateId = latestFirst[Math.min(latestFirst.length - 1, 100)] ?? ids[ids.length - 1]!
         const missingRandom = prng(options.seed ^ 0x5eed)
@@ -177,12 +180,11 @@ export const generateIndex = (options: GenerateOptions): Promise<GeneratedIndex>
           const a = h(), b = h(), c = h(), d = h()
           return `${a}-${b.slice(0, 4)}-4${b.slice(5)}-a${c.slice(1, 4)}-${c.slice(4)}${d}`
         })
-        const actualBytes = fs.statSync(options.path).size
         resolve({
           lines,
           distinctIds: ids.length,
           badLines,
-          bytes: actualBytes,
+          bytes,
           earlyId: earlyId ?? ids[0]!,
           lateId,
           lateIds25: latestFirst.slice(0, 25),

@@ -29,16 +29,17 @@ describe("session-index CLI", () => {
   const home = fixture()
   const at = ["--codex-home", home]
 
-  it("name: the current name, plain and JSON; exit 1 when there is none", async () => {
-    const [plain, json, missing] = await Promise.all([
+  it("name: the current name, plain and JSON; exit 1 when there is none, JSON null", async () => {
+    const [plain, json, missing, missingJson] = await Promise.all([
       run(["name", ...at, A]),
       run(["name", ...at, "--json", A.toUpperCase()]),
-      run(["name", ...at, C])
+      run(["name", ...at, C]),
+      run(["name", ...at, "--json", C])
     ])
     expect(plain).toMatchObject({ status: 0, stdout: "alpha\n" })
     expect(JSON.parse(json.stdout)).toEqual({ id: A, name: "alpha" })
-    expect(missing).toMatchObject({ status: 1, stdout: "" })
-    expect(missing.stderr).toContain("not found")
+    expect(missing).toEqual({ status: 1, signal: null, stdout: "", stderr: `session-index: thread ${C} has no name\n`, timedOut: false })
+    expect(missingJson).toMatchObject({ status: 1, stdout: "null\n", stderr: missing.stderr })
   })
 
   it("id: resolves current names only", async () => {
@@ -101,7 +102,7 @@ describe("session-index CLI", () => {
     expect(fs.readFileSync(path.join(dir, "session_index.jsonl"), "utf8")).toMatch(/"thread_name":"gamma"/)
     // Rewrites refuse without the lock, saying why.
     const compact = await start(process.execPath, ["-r", preload, main, "compact", "--codex-home", dir]).done
-    expect(compact.status).toBe(2)
+    expect(compact.status).toBe(3)
     expect(compact.stderr).toMatch(/^session-index: cannot lock .*fs-ext-extra-prebuilt binding is not installed.*\n$/)
   })
 
@@ -132,19 +133,25 @@ describe("session-index CLI", () => {
     expect(result.stderr).toBe('session-index: invalid thread id "xyz": expected a hyphenated UUID (8-4-4-4-12 hex digits)\n')
   })
 
-  it("a missing codex home: lookups find nothing (exit 1)", async () => {
+  it("a missing codex home: lookups find nothing (exit 1) and say there is no index", async () => {
     const missing = path.join(os.tmpdir(), "si-cli-no-such-home-" + process.pid)
-    const commands = [["name", A], ["id", "alpha"], ["list"], ["names", A]]
+    const commands = [["name", A], ["id", "alpha"], ["list"], ["names", A], ["path", "alpha"], ["stats"]]
     const results = await Promise.all(commands.map((args) => run([args[0]!, "--codex-home", missing, ...args.slice(1)])))
-    expect(results.map((r) => r.status)).toEqual(commands.map(() => 1))
+    for (const result of results) {
+      expect(result).toMatchObject({ status: 1, stdout: "", stderr: `session-index: no index at ${path.join(missing, "session_index.jsonl")}\n` })
+    }
+    expect(fs.existsSync(missing)).toBe(false)
   })
 
-  it("an I/O error is exit 2 with the path", async () => {
+  it("an I/O error is exit 3, one line naming the path and the system's reason", async () => {
     const dir = tempDir()
     fs.mkdirSync(path.join(dir, "session_index.jsonl"))
     const result = await run(["name", "--codex-home", dir, A])
-    expect(result.status).toBe(2)
-    expect(result.stderr).toContain(path.join(dir, "session_index.jsonl"))
+    expect(result).toMatchObject({
+      status: 3,
+      stdout: "",
+      stderr: `session-index: cannot read ${path.join(dir, "session_index.jsonl")}: not a regular file (Directory)\n`
+    })
   })
 
   it("compact: dry run reports, then rewrites keeping every answer", async () => {

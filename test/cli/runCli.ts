@@ -1,5 +1,5 @@
 /**
- * Runs the compiled CLI (`dist/cli/main.js`) as an asynchronous child process: the vitest
+ * Runs the built CLI (`dist/cli/main.js`, which loads the bundle dist/cli/program.cjs) as an asynchronous child process: the vitest
  * worker's event loop stays free while it runs (a `spawnSync` blocks it, and vitest then fails
  * the run with `Timeout calling "onTaskUpdate"`).
  */
@@ -25,6 +25,8 @@ export interface RunOptions {
   /** Kill the child (SIGKILL) after this long; `timedOut` tells. Default 120 s (a busy 2-core machine is slow). */
   readonly timeoutMs?: number
   readonly env?: NodeJS.ProcessEnv
+  /** Run as this user and group (needs root): how a root test meets "permission denied". */
+  readonly user?: { readonly uid: number; readonly gid: number }
 }
 
 export interface Started {
@@ -34,7 +36,11 @@ export interface Started {
 
 /** Starts `command args`; `done` settles once it has exited and its output is complete. */
 export const start = (command: string, args: ReadonlyArray<string>, options: RunOptions = {}): Started => {
-  const child = spawn(command, [...args], { env: { ...process.env, NO_COLOR: "1", ...options.env }, stdio: "pipe" })
+  const child = spawn(command, [...args], {
+    env: { ...process.env, NO_COLOR: "1", ...options.env },
+    stdio: "pipe",
+    ...(options.user === undefined ? {} : { uid: options.user.uid, gid: options.user.gid })
+  })
   let stdout = ""
   let stderr = ""
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
