@@ -111,3 +111,14 @@ export const servicesOf = (
     reader: Context.get(context, IndexReader),
     writer: Context.get(context, IndexWriter)
   }))
+
+/**
+ * The first folder from `dir` up to `/` that other users cannot enter (a clone in a mode-0700
+ * mktemp folder, say), or `undefined`: tests that run the checkout as another user skip there.
+ */
+export const closedToOthers = (dir: string): string | undefined => {
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    if ((fs.statSync(at).mode & 0o001) === 0) return at
+    if (path.dirname(at) === at) return undefined
+  }
+}

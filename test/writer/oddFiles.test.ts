@@ -13,14 +13,13 @@ import { describe, expect } from "vitest"
 import { IndexReader, IndexWriter } from "../../src/index.js"
 import { loadBinding } from "../../src/internal/lock.js"
 import { layerWith } from "../../src/internal/layer.js"
-import { tempDirSync, withTempDir } from "../helpers/codexHome.js"
+import { closedToOthers, tempDirSync, withTempDir } from "../helpers/codexHome.js"
 
 const line = (id: string, name: string) => JSON.stringify({ id, thread_name: name, updated_at: "t" }) + "\n"
 /** Runs `body` on a fresh temp directory, removed once it is done. */
 const withDir = <A, E, R>(body: (dir: string) => Effect.Effect<A, E, R>) => withTempDir("si-odd-", body)
 const [A, B] = ["0194f7c2-3b1d-7c4e-9a51-2f0e8d6b1a23", "0194f7c2-3b1d-7c4e-9a51-2f0e8d6b1a24"]
 const isRoot = process.getuid?.() === 0
-const ancestors = (dir: string): Array<string> => (path.dirname(dir) === dir ? [dir] : [dir, ...ancestors(path.dirname(dir))])
 
 describe("a symlinked index", () => {
   it.effect("compact and removeThread rewrite the link's target and leave the link in place; appends follow it", () =>
@@ -129,7 +128,7 @@ describe("owners and modes", () => {
   it.skipIf(!isRoot)("a user who cannot give the new file the index's owner is refused; the index is untouched (needs root to switch users)", (ctx) => {
     // The other user must be able to load the library from this checkout.
     const repo = path.resolve(__dirname, "../..")
-    const closed = ancestors(repo).find((dir) => (fs.statSync(dir).mode & 0o001) === 0)
+    const closed = closedToOthers(repo)
     if (closed !== undefined) ctx.skip(`${closed} is closed to other users, so another user cannot load the library from it`)
     const home = tempDirSync("si-odd-")
     fs.chmodSync(home, 0o777)
