@@ -9,12 +9,35 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import type { Readable } from "node:stream"
 
 const triple = `${process.arch === "arm64" ? "aarch64" : "x86_64"}-unknown-linux-musl`
 
 export const codexBinary = (repo: string): string | undefined => {
   const binary = path.join(repo, ".cache/codex/node_modules/@openai", `codex-linux-${process.arch}`, "vendor", triple, "bin/codex")
   return process.platform === "linux" && fs.existsSync(binary) ? binary : undefined
+}
+
+/**
+ * Calls `onThread` with the thread id of the first `thread.started` event `codex exec --json`
+ * prints on `stdout` (one JSON event per line; other lines are not events).
+ */
+export const onThreadStarted = (stdout: Readable, onThread: (threadId: string | undefined) => void): void => {
+  let buffer = ""
+  stdout.setEncoding("utf8")
+  stdout.on("data", (chunk: string) => {
+    buffer += chunk
+    for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n")) {
+      const line = buffer.slice(0, nl)
+      buffer = buffer.slice(nl + 1)
+      try {
+        const event = JSON.parse(line) as { type?: string; thread_id?: string }
+        if (event.type === "thread.started") return onThread(event.thread_id)
+      } catch {
+        // not an event
+      }
+    }
+  })
 }
 
 export const codexExecResume = (binary: string, indexFile: string, name: string, timeoutMs = 60_000): Promise<string | undefined> =>
@@ -43,20 +66,6 @@ export const codexExecResume = (binary: string, indexFile: string, name: string,
       resolve(threadId)
     }
     const timer = setTimeout(() => end(undefined), timeoutMs)
-    let buffer = ""
-    child.stdout.setEncoding("utf8")
-    child.stdout.on("data", (chunk: string) => {
-      buffer += chunk
-      for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n")) {
-        const line = buffer.slice(0, nl)
-        buffer = buffer.slice(nl + 1)
-        try {
-          const event = JSON.parse(line) as { type?: string; thread_id?: string }
-          if (event.type === "thread.started") return end(event.thread_id)
-        } catch {
-          // not an event
-        }
-      }
-    })
+    onThreadStarted(child.stdout, end)
     child.on("close", () => end(undefined))
   })

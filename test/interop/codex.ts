@@ -7,6 +7,7 @@ import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from "n
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { onThreadStarted } from "../../bench/baselines/codexExec.js"
 import { codexBinary } from "./installCodex.js"
 
 export interface Sandbox {
@@ -206,23 +207,9 @@ export const resume = (box: Sandbox, name: string, timeoutMs = 20_000): Promise<
       resolve({ threadId, stdout, stderr: stderr.replace(/\u001b\[[0-9;]*m/g, "").slice(-4000) })
     }
     const timer = setTimeout(() => end(undefined), timeoutMs)
-    let buffer = ""
     child.stderr.setEncoding("utf8")
     child.stderr.on("data", (chunk: string) => (stderr += chunk))
-    child.stdout.setEncoding("utf8")
-    child.stdout.on("data", (chunk: string) => {
-      stdout += chunk
-      buffer += chunk
-      for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n")) {
-        const line = buffer.slice(0, nl)
-        buffer = buffer.slice(nl + 1)
-        try {
-          const event = JSON.parse(line) as { type?: string; thread_id?: string }
-          if (event.type === "thread.started") return end(event.thread_id)
-        } catch {
-          // not an event
-        }
-      }
-    })
+    child.stdout.on("data", (chunk: string) => (stdout += chunk))
+    onThreadStarted(child.stdout, end)
     child.on("close", () => end(undefined))
   })
