@@ -7,6 +7,22 @@ import { IdQuery } from "./idQuery.js"
 import { NameQuery } from "./nameQuery.js"
 import { lineStartAtOrAfter, type ReverseScanOptions, type ScanProgram, scanReverse } from "./reverseReader.js"
 
+/**
+ * `program` over the lines starting in `[start, end)`, each bound first moved to the next line
+ * start before `limit` (the end of the region being split, itself a line start). Adjacent
+ * ranges then split the region's lines exactly, whoever scans them: a worker or the caller.
+ */
+export function* inAlignedRange<A>(
+  start: number,
+  end: number,
+  limit: number,
+  program: (from: number, to: number) => ScanProgram<A>
+): ScanProgram<A> {
+  const from = yield* lineStartAtOrAfter(start, limit)
+  const to = yield* lineStartAtOrAfter(end, limit)
+  return yield* program(from, to)
+}
+
 /** Current names of `ids` (lowercase UUIDs) within `[start, end)`. */
 export function* currentNames(
   ids: Iterable<string>,

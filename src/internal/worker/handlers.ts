@@ -5,8 +5,8 @@
  */
 import * as fs from "node:fs"
 import type { Schema } from "effect"
-import { currentNames, nameCandidates } from "../scan/programs.js"
-import { defaultScanOptions, FileShrankError, lineStartAtOrAfter, type ReverseScanOptions, type ScanProgram } from "../scan/reverseReader.js"
+import { currentNames, inAlignedRange, nameCandidates } from "../scan/programs.js"
+import { defaultScanOptions, FileShrankError, type ReverseScanOptions, type ScanProgram } from "../scan/reverseReader.js"
 import { describeFailure, isSystemError } from "../systemError.js"
 import type { NamedThread } from "../scan/programs.js"
 import type { ScanRequest } from "./protocol.js"
@@ -33,13 +33,13 @@ type Request = Schema.Schema.Encoded<typeof ScanRequest>
 
 /** Runs one request; throws what the scan threw. */
 export const handle = (req: Request): ReadonlyArray<NamedThread> => {
-  const start = runOnDescriptor(req.fd, lineStartAtOrAfter(req.start, req.limit))
-  const end = runOnDescriptor(req.fd, lineStartAtOrAfter(req.end, req.limit))
   switch (req._tag) {
-    case "ScanIds":
-      return [...runOnDescriptor(req.fd, currentNames(req.ids, start, end, options(req))).values()]
+    case "ScanIds": {
+      const found = inAlignedRange(req.start, req.end, req.limit, (from, to) => currentNames(req.ids, from, to, options(req)))
+      return [...runOnDescriptor(req.fd, found).values()]
+    }
     case "ScanNameCandidates":
-      return runOnDescriptor(req.fd, nameCandidates(req.name, start, end, options(req)))
+      return runOnDescriptor(req.fd, inAlignedRange(req.start, req.end, req.limit, (from, to) => nameCandidates(req.name, from, to, options(req))))
   }
 }
 

@@ -15,7 +15,7 @@ import * as WT from "node:worker_threads"
 import { IndexIoError } from "../../Errors.js"
 import { Settings } from "../config.js"
 import { type PinnedFile, runOnPinned } from "../fileScan.js"
-import { nameCandidates, type NamedThread } from "../scan/programs.js"
+import { currentNames, inAlignedRange, nameCandidates, type NamedThread } from "../scan/programs.js"
 import { lineStartAtOrAfter } from "../scan/reverseReader.js"
 import { inProcessRanges, RangeScanner } from "../scanner.js"
 import { type ScanRequest, ScanIds, ScanNameCandidates } from "./protocol.js"
@@ -212,12 +212,10 @@ export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
         (range, i) =>
           onWorker(
             (worker) => worker.executeEffect(new ScanIds({ ...settings(pinned), ...range, limit: end, ids })),
-            Effect.gen(function* () {
-              // Workers align their own bounds to line starts; in-process, align them here.
-              const from = yield* runOnPinned(pinned, lineStartAtOrAfter(range.start, end))
-              const to = yield* runOnPinned(pinned, lineStartAtOrAfter(range.end, end))
-              return [...(yield* local.scanIds(pinned, ids, from, to)).values()]
-            })
+            Effect.map(
+              runOnPinned(pinned, inAlignedRange(range.start, range.end, end, (from, to) => currentNames(ids, from, to, config.scan))),
+              (found) => [...found.values()]
+            )
           ).pipe(
             Effect.flatMap((found) =>
               Effect.suspend(() => {
@@ -260,11 +258,7 @@ export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
         (range) =>
           onWorker(
             (worker) => worker.executeEffect(new ScanNameCandidates({ ...settings(pinned), ...range, limit: end, name })),
-            Effect.gen(function* () {
-              const from = yield* runOnPinned(pinned, lineStartAtOrAfter(range.start, end))
-              const to = yield* runOnPinned(pinned, lineStartAtOrAfter(range.end, end))
-              return yield* runOnPinned(pinned, nameCandidates(name, from, to, config.scan))
-            })
+            runOnPinned(pinned, inAlignedRange(range.start, range.end, end, (from, to) => nameCandidates(name, from, to, config.scan)))
           ),
         { concurrency: config.workers }
       )
