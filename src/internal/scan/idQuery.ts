@@ -15,7 +15,7 @@
  */
 import { hasIdPrefix, viewOf, ID_LENGTH, ID_OFFSET, idFilterKey, idText, isBlankLine } from "./canonical.js"
 import { type NamedThread, type ParsedEntry, parseEntryBytes } from "./entryLine.js"
-import type { BlockVisitor } from "./reverseReader.js"
+import { type BlockVisitor, lineEndOf, lineStartOf } from "./reverseReader.js"
 import { SkipSearch } from "./skipSearch.js"
 
 /** Up to this many ids, blocks are searched for the ids' bytes; beyond, every line is walked. */
@@ -113,23 +113,18 @@ export class IdQuery {
     const view = viewOf(buf)
     const filter = this.filter
     const slots = this.slots
-    const lineEndAfter = (at: number) => {
-      const next = buf.indexOf(10, at)
-      return next < 0 || next >= blockEnd ? blockEnd : next
-    }
     // Ids that fit: starting at `blockStart` up to 36 bytes before the block's end.
     const found = this.skip!.find(view, blockStart, blockEnd - ID_LENGTH + 1, (at) =>
-      filter[idFilterKey(view, at)] === 1 && slots.has(idText(buf, at)) ? lineEndAfter(at + ID_LENGTH) : -1
+      filter[idFilterKey(view, at)] === 1 && slots.has(idText(buf, at)) ? lineEndOf(buf, at + ID_LENGTH, blockEnd) : -1
     )
     let settledFrom = blockEnd
     for (let i = found.length - 1; i >= 0; i--) {
       const at = found[i]!
       // The two search streams may each stop in one line that crosses their boundary.
       if (at >= settledFrom) continue
-      const newline = buf.lastIndexOf(10, at)
-      const lineStart = newline < blockStart ? blockStart : newline + 1
+      const lineStart = lineStartOf(buf, at, blockStart)
       settledFrom = lineStart
-      const entry = this.parse(buf, lineStart, lineEndAfter(at + ID_LENGTH))
+      const entry = this.parse(buf, lineStart, lineEndOf(buf, at + ID_LENGTH, blockEnd))
       if (entry === undefined || entry.name === "") continue
       const slot = slots.get(entry.id)
       if (slot !== undefined && this.matches[slot] === undefined && this.record(slot, entry, fileOffset + lineStart)) return true

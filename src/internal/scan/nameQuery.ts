@@ -5,7 +5,7 @@
  */
 import { hasIdPrefix, viewOf, hasNameKey, ID_OFFSET, idText, isBlankLine, NAME_OFFSET } from "./canonical.js"
 import { type NamedThread, type ParsedEntry, parseEntryBytes } from "./entryLine.js"
-import type { BlockVisitor } from "./reverseReader.js"
+import { type BlockVisitor, lineEndOf, lineStartOf } from "./reverseReader.js"
 import { MAX_PATTERN_BYTES, SkipSearch } from "./skipSearch.js"
 
 /** Can this byte begin (or end) whitespace that `String.prototype.trim` would remove? */
@@ -13,12 +13,14 @@ const maySpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d) 
 
 /** Starts of the block's lines holding `needle`, ascending: native searches, a line's rest skipped. */
 const linesWith = (buf: Buffer, blockStart: number, blockEnd: number, needle: number | Buffer): Array<number> => {
+  // Searched within the block only: the buffer may hold older bytes past its end.
   const block = buf.subarray(blockStart, blockEnd)
   const starts: Array<number> = []
-  for (let at = block.indexOf(needle); at >= 0; ) {
-    starts.push(blockStart + (at > 0 ? block.lastIndexOf(10, at - 1) + 1 : 0))
-    const lineEnd = block.indexOf(10, at)
-    at = lineEnd < 0 ? -1 : block.indexOf(needle, lineEnd)
+  for (let found = block.indexOf(needle); found >= 0; ) {
+    const at = blockStart + found
+    starts.push(lineStartOf(buf, at, blockStart))
+    const lineEnd = lineEndOf(buf, at, blockEnd)
+    found = lineEnd === blockEnd ? -1 : block.indexOf(needle, lineEnd - blockStart)
   }
   return starts
 }
@@ -69,9 +71,7 @@ export class NameQuery {
     const view = viewOf(buf)
     for (let i = lineStarts.length - 1; i >= 0; i--) {
       const lineStart = lineStarts[i]!
-      const next = buf.indexOf(10, lineStart)
-      const lineEnd = next < 0 || next >= blockEnd ? blockEnd : next
-      this.visitLine(buf, view, lineStart, lineEnd, fileOffset)
+      this.visitLine(buf, view, lineStart, lineEndOf(buf, lineStart, blockEnd), fileOffset)
     }
     return false
   }
@@ -82,14 +82,11 @@ export class NameQuery {
     if (search === undefined) return linesWith(buf, blockStart, blockEnd, this.target)
     const pattern = this.target
     const hits = search.find(viewOf(buf), blockStart, blockEnd - search.length + 1, (at) => {
-      if (buf.compare(pattern, 0, search.length, at, at + search.length) !== 0) return -1
-      const next = buf.indexOf(10, at + search.length)
-      return next < 0 || next >= blockEnd ? blockEnd : next
+      return buf.compare(pattern, 0, search.length, at, at + search.length) === 0 ? lineEndOf(buf, at + search.length, blockEnd) : -1
     })
     const starts: Array<number> = []
     for (const at of hits) {
-      const newline = at > blockStart ? buf.lastIndexOf(10, at - 1) : -1
-      const lineStart = newline < blockStart ? blockStart : newline + 1
+      const lineStart = lineStartOf(buf, at, blockStart)
       // The two search streams may each stop in one line that crosses their boundary.
       if (starts[starts.length - 1] !== lineStart) starts.push(lineStart)
     }

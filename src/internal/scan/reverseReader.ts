@@ -25,6 +25,18 @@ export type ScanProgram<A> = Generator<ReadRequest, A, number>
  */
 export type BlockVisitor = (buf: Buffer, blockStart: number, blockEnd: number, fileOffset: number) => boolean
 
+/** Start of the block's line that holds byte `at`. */
+export const lineStartOf = (buf: Buffer, at: number, blockStart: number): number => {
+  const newline = at > blockStart ? buf.lastIndexOf(10, at - 1) : -1
+  return newline < blockStart ? blockStart : newline + 1
+}
+
+/** End of the block's line that holds byte `at`: its `\n`, or the block's end. */
+export const lineEndOf = (buf: Buffer, at: number, blockEnd: number): number => {
+  const newline = buf.indexOf(10, at)
+  return newline < 0 || newline >= blockEnd ? blockEnd : newline
+}
+
 export interface ReverseScanOptions {
   /** First chunk: small, so answers near the end of the file come back fast. */
   readonly firstChunkBytes: number
