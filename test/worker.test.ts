@@ -206,13 +206,14 @@ describe("worker failures", () => {
     })
   )
 
-  it.live("a cold pool never delays a lookup: it is scanned in-process while the workers start, later ones on them", () =>
+  it.live("a cold pool never delays a lookup: the first is scanned in-process, workers start after it, later lookups run on them", () =>
     withBigIndex(({ dir, wanted }) => {
       const { counts, spawn } = countingSpawn()
       // Nothing remembered between lookups: each one scans.
       const layer = layerWith({ codexHome: dir, workers: 2, parallelThresholdBytes: 0, tailBytes: 1024, incremental: false }, { spawn })
       return Effect.gen(function* () {
         const reader = yield* IndexReader
+        expect(counts.spawned).toBe(0)
         expect(yield* reader.findNameById(wanted)).toEqual(Option.some("deep"))
         expect(counts.requests).toBe(0)
         // The pool started in the background, both workers at once; lookups move to it.

@@ -30,7 +30,10 @@ const codexHome = Options.directory("codex-home").pipe(
 )
 const json = Options.boolean("json").pipe(Options.withDescription("Machine-readable JSON on stdout (exact, unescaped)"))
 
-const layerFor = (home: Option.Option<string>) => NodeSessionIndex.layer({ codexHome: Option.getOrUndefined(home) })
+// No scan workers: a command does one lookup and exits, and the pool only takes lookups once
+// warm. Workers spawned after the lookup only delayed the exit (by ~90 ms on 300 MiB).
+const layerFor = (home: Option.Option<string>) =>
+  NodeSessionIndex.layer({ codexHome: Option.getOrUndefined(home), workers: 0 })
 
 const withExamples = (description: string, examples: ReadonlyArray<string>) =>
   HelpDoc.blocks([

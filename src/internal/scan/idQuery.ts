@@ -45,8 +45,10 @@ export class IdQuery {
     this.remaining = this.slots.size
     if ((strategy ?? (this.slots.size <= SEARCH_MAX_IDS ? "search" : "walk")) === "search") {
       const count = this.slots.size
-      // Case-folded, as ids compare. 14 bits (16 KiB, within the L1 cache) up to 32 ids.
-      const tableBits = count <= 32 ? 14 : count <= 64 ? 16 : 18
+      // Case-folded, as ids compare. 14 bits (16 KiB, within the L1 cache) up to 32 ids;
+      // measured on 1 GiB, 17 bits beat 18 from 256 to 4096 ids (fewer cache misses outweigh
+      // the extra stops).
+      const tableBits = count <= 32 ? 14 : count <= 256 ? 16 : 17
       this.skip = new SkipSearch([...this.slots.keys()].map((id) => Buffer.from(id, "latin1")), ID_LENGTH, { caseFold: true, tableBits })
       this.visit = this.searchBlock
     } else {

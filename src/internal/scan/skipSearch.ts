@@ -6,6 +6,7 @@
  */
 
 const WINDOW = 4
+const HASH_MULTIPLIER = 0x9e3779b1
 /** Jumps are stored in bytes; longer patterns are searched by their first bytes. */
 export const MAX_PATTERN_BYTES = 255
 
@@ -37,7 +38,7 @@ export class SkipSearch {
   }
 
   private hash(view: DataView, at: number): number {
-    return Math.imul(view.getUint32(at, true) | this.fold, 0x9e3779b1) >>> this.hashShift
+    return Math.imul(view.getUint32(at, true) | this.fold, HASH_MULTIPLIER) >>> this.hashShift
   }
 
   /**
@@ -53,24 +54,29 @@ export class SkipSearch {
     const mid = from + ((to - from) >> 1)
     const low: Array<number> = []
     const high: Array<number> = []
+    // The hash written out over locals: through `this.hash` and field loads the loop measured
+    // 10-25% slower.
+    const shifts = this.shifts
+    const fold = this.fold
+    const hashShift = this.hashShift
     let p = from + tail
     let q = mid + tail
     const lastP = q - 1
     const lastQ = to - 1 + tail
     while (p <= lastP && q <= lastQ) {
-      const jumpP = this.shifts[this.hash(view, p)]!
-      const jumpQ = this.shifts[this.hash(view, q)]!
+      const jumpP = shifts[Math.imul(view.getUint32(p, true) | fold, HASH_MULTIPLIER) >>> hashShift]!
+      const jumpQ = shifts[Math.imul(view.getUint32(q, true) | fold, HASH_MULTIPLIER) >>> hashShift]!
       if (jumpP !== 0) p += jumpP
       else p = this.stop(p - tail, accept, low)
       if (jumpQ !== 0) q += jumpQ
       else q = this.stop(q - tail, accept, high)
     }
     while (p <= lastP) {
-      const jump = this.shifts[this.hash(view, p)]!
+      const jump = shifts[Math.imul(view.getUint32(p, true) | fold, HASH_MULTIPLIER) >>> hashShift]!
       p = jump !== 0 ? p + jump : this.stop(p - tail, accept, low)
     }
     while (q <= lastQ) {
-      const jump = this.shifts[this.hash(view, q)]!
+      const jump = shifts[Math.imul(view.getUint32(q, true) | fold, HASH_MULTIPLIER) >>> hashShift]!
       q = jump !== 0 ? q + jump : this.stop(q - tail, accept, high)
     }
     for (const at of high) low.push(at)

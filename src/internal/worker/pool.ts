@@ -43,10 +43,10 @@ const WORKER_READY_TIMEOUT = "6 seconds"
 const MAX_RANGE_BYTES = 128 * 1024 * 1024
 
 /**
- * The pool starts in the background on the first large lookup, its workers all at once, and
- * takes lookups only once they are ready: until then ranges are scanned in-process, so a cold
- * pool never makes a lookup slower than scanning on the calling thread, and a one-shot
- * process (the CLI) does not wait for threads it may not need. Workers exit after idling, or
+ * The pool starts in the background once the first large lookup is done, its workers all at
+ * once, and takes lookups only once they are ready: until then ranges are scanned in-process,
+ * so a cold pool never makes a lookup slower than scanning on the calling thread, and a
+ * one-shot process (the CLI) does not wait for threads it may not need. Workers exit after idling, or
  * when the layer's scope closes. One that never gets ready would leave the platform waiting
  * forever, hence the bounded wait.
  */
@@ -89,15 +89,16 @@ const makeWarmingPool = (size: number, spawn: SpawnWorker) =>
       })
     )
     const started = yield* Deferred.make<void>()
-    /** The pool's state now; starts it (in the background) when cold. */
-    const current = Effect.suspend((): Effect.Effect<PoolState> => {
-      if (state._tag !== "Cold") return Effect.succeed(state)
+    const current = Effect.sync((): PoolState => state)
+    /** Starts the pool in the background when it is cold. */
+    const warmUp = Effect.suspend(() => {
+      if (state._tag !== "Cold") return Effect.void
       state = { _tag: "Starting" }
-      return Effect.as(Effect.forkIn(Effect.zipRight(start, Deferred.succeed(started, undefined)), layerScope), state)
+      return Effect.asVoid(Effect.forkIn(Effect.zipRight(start, Deferred.succeed(started, undefined)), layerScope))
     })
     /** The pool's state once it has started or failed to. */
-    const settled = Effect.zipRight(current, Effect.suspend(() => Effect.as(Deferred.await(started), state)))
-    return { current, settled }
+    const settled = Effect.zipRight(Effect.zipRight(warmUp, Deferred.await(started)), current)
+    return { current, warmUp, settled }
   })
 
 export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
@@ -129,52 +130,70 @@ export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
       fallback
     )
 
+  const local = inProcessRanges(config)
+
   /**
-   * Runs a request on a worker once the pool is ready, and `fallback` in-process until then. A
-   * crashed worker is respawned by the platform and the request retried once; after that, or
-   * when no worker can start, `fallback` scans in-process.
+   * Runs a lookup on the pool once it is ready. Until then the whole lookup is scanned
+   * in-process, in one piece, and the pool is started after the first one: workers booting
+   * beside it on a 2-core machine slowed it by 40% (135 ms against 97 ms on 300 MiB).
+   */
+  const whenReady = <A>(
+    pooled: (pool: Worker.SerializedWorkerPool<ScanRequest>) => Effect.Effect<A, IndexIoError>,
+    inProcess: Effect.Effect<A, IndexIoError>
+  ): Effect.Effect<A, IndexIoError> =>
+    Effect.gen(function* () {
+      if (unavailable !== undefined) return yield* scanInProcess(unavailable, inProcess)
+      const state = yield* (config.waitForWorkers ? pool.settled : pool.current)
+      switch (state._tag) {
+        case "Failed":
+          unavailable = state.reason
+          return yield* scanInProcess(unavailable, inProcess)
+        case "Cold":
+          return yield* Effect.zipLeft(inProcess, pool.warmUp)
+        case "Starting":
+          return yield* inProcess
+        case "Ready":
+          return yield* pooled(state.pool)
+      }
+    })
+
+  /**
+   * Runs a request on a worker of the ready pool. A crashed worker is respawned by the
+   * platform and the request retried once; after that, or when no worker gets ready,
+   * `fallback` scans in-process.
    */
   const onWorker = (
+    pool: Worker.SerializedWorkerPool<ScanRequest>,
     run: (
       worker: Worker.SerializedWorker<ScanRequest>
     ) => Effect.Effect<ReadonlyArray<NamedThread>, IndexIoError | WorkerError | ParseResult.ParseError>,
     fallback: Effect.Effect<ReadonlyArray<NamedThread>, IndexIoError>
-  ): Effect.Effect<ReadonlyArray<NamedThread>, IndexIoError> =>
-    Effect.gen(function* () {
-      if (unavailable !== undefined) return yield* scanInProcess(unavailable, fallback)
-      const state = yield* (config.waitForWorkers ? pool.settled : pool.current)
-      if (state._tag === "Failed") {
-        unavailable = state.reason
-        return yield* scanInProcess(unavailable, fallback)
-      }
-      if (state._tag !== "Ready") return yield* fallback
-      const worker = state.pool.backing.get.pipe(
-        Effect.timeoutFail({ duration: WORKER_READY_TIMEOUT, onTimeout: () => new WorkersNotReady() })
-      )
-      const ran = Effect.flatMap(worker, (w) =>
-        run(w).pipe(
-          // A worker that dies mid-request fails it with a `WorkerError`, which the platform
-          // then tries to decode as the request's failure type: that `ParseError` carries it.
-          // Any other message that does not fit the protocol is a bug, not a failed scan.
-          Effect.catchTag("ParseError", (error) =>
-            isWorkerError(error.issue.actual) ? Effect.fail(error.issue.actual) : Effect.die(error)
-          )
+  ): Effect.Effect<ReadonlyArray<NamedThread>, IndexIoError> => {
+    const worker = pool.backing.get.pipe(
+      Effect.timeoutFail({ duration: WORKER_READY_TIMEOUT, onTimeout: () => new WorkersNotReady() })
+    )
+    const ran = Effect.flatMap(worker, (w) =>
+      run(w).pipe(
+        // A worker that dies mid-request fails it with a `WorkerError`, which the platform
+        // then tries to decode as the request's failure type: that `ParseError` carries it.
+        // Any other message that does not fit the protocol is a bug, not a failed scan.
+        Effect.catchTag("ParseError", (error) =>
+          isWorkerError(error.issue.actual) ? Effect.fail(error.issue.actual) : Effect.die(error)
         )
       )
-      return yield* Effect.scoped(ran).pipe(
-        Effect.retry({ times: 1, while: (error) => error._tag === "WorkerError" }),
-        Effect.catchTags({
-          WorkersNotReady: () =>
-            Effect.suspend(() => {
-              unavailable = `no scan worker became ready within ${WORKER_READY_TIMEOUT}`
-              return scanInProcess(unavailable, fallback)
-            }),
-          WorkerError: (error) => scanInProcess(`a scan worker failed twice (${error.message})`, fallback)
-        })
-      )
-    })
-
-  const local = inProcessRanges(config)
+    )
+    return Effect.scoped(ran).pipe(
+      Effect.retry({ times: 1, while: (error) => error._tag === "WorkerError" }),
+      Effect.catchTags({
+        WorkersNotReady: () =>
+          Effect.suspend(() => {
+            unavailable = `no scan worker became ready within ${WORKER_READY_TIMEOUT}`
+            return scanInProcess(unavailable, fallback)
+          }),
+        WorkerError: (error) => scanInProcess(`a scan worker failed twice (${error.message})`, fallback)
+      })
+    )
+  }
 
   /**
    * Byte ranges covering `[start, end)`, newest first. Their inner bounds are not aligned to
@@ -192,7 +211,13 @@ export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
     return out
   }
 
-  const pooledIds = (pinned: PinnedFile, ids: ReadonlyArray<string>, start: number, end: number) =>
+  const pooledIds = (
+    pool: Worker.SerializedWorkerPool<ScanRequest>,
+    pinned: PinnedFile,
+    ids: ReadonlyArray<string>,
+    start: number,
+    end: number
+  ) =>
     Effect.gen(function* () {
       const parts = ranges(start, end)
       const results: Array<ReadonlyArray<NamedThread> | undefined> = new Array(parts.length)
@@ -211,6 +236,7 @@ export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
         parts,
         (range, i) =>
           onWorker(
+            pool,
             (worker) => worker.executeEffect(new ScanIds({ ...settings(pinned), ...range, limit: end, ids })),
             Effect.map(
               runOnPinned(pinned, inAlignedRange(range.start, range.end, end, (from, to) => currentNames(ids, from, to, config.scan))),
@@ -241,7 +267,11 @@ export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
       const recent = yield* local.scanIds(pinned, ids, tailStart, end)
       const missing = ids.filter((id) => !recent.has(id))
       if (missing.length === 0 || tailStart === start) return recent
-      for (const [id, thread] of yield* pooledIds(pinned, missing, start, tailStart)) recent.set(id, thread)
+      const older = yield* whenReady(
+        (pool) => pooledIds(pool, pinned, missing, start, tailStart),
+        local.scanIds(pinned, missing, start, tailStart)
+      )
+      for (const [id, thread] of older) recent.set(id, thread)
       return recent
     })
 
@@ -250,13 +280,19 @@ export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
    * `name`, newest per thread; one id lookup over the whole file then keeps those that are
    * still their thread's newest named line. A missing name costs one parallel pass.
    */
-  const pooledName = (pinned: PinnedFile, name: string, firstOnly: boolean) =>
+  const pooledName = (
+    pool: Worker.SerializedWorkerPool<ScanRequest>,
+    pinned: PinnedFile,
+    name: string,
+    firstOnly: boolean
+  ) =>
     Effect.gen(function* () {
       const end = pinned.size
       const perRange = yield* Effect.forEach(
         ranges(0, end),
         (range) =>
           onWorker(
+            pool,
             (worker) => worker.executeEffect(new ScanNameCandidates({ ...settings(pinned), ...range, limit: end, name })),
             runOnPinned(pinned, inAlignedRange(range.start, range.end, end, (from, to) => nameCandidates(name, from, to, config.scan)))
           ),
@@ -280,7 +316,10 @@ export const makePooled = (spawn: SpawnWorker) => Effect.gen(function* () {
           const recent = yield* local.scanName(pinned, name, firstOnly, config.tailBytes)
           if (recent !== undefined) return recent
         }
-        return yield* pooledName(pinned, name, firstOnly)
+        return yield* whenReady(
+          (pool) => pooledName(pool, pinned, name, firstOnly),
+          Effect.map(local.scanName(pinned, name, firstOnly), (found) => found ?? [])
+        )
       })
   })
 })
