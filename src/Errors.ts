@@ -237,6 +237,30 @@ export class IndexLockUnavailable extends Schema.TaggedError<IndexLockUnavailabl
 }
 
 /**
+ * A page cursor this catalog did not give out, or given with other listing options than the
+ * page it came from (a different sort key, order or archive). Fields: `cursor`, `reason`.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class InvalidCursor extends Schema.TaggedError<InvalidCursor>("session-index/InvalidCursor")("InvalidCursor", {
+  cursor: Schema.String,
+  reason: Schema.String
+}) {
+  /**
+   * Marks this library's errors (see `isSessionIndexError`).
+   *
+   * @since 0.2.0
+   */
+  readonly [TypeId]: TypeId = TypeId
+
+  /** @since 0.2.0 */
+  override get message(): string {
+    return `invalid page cursor: ${this.reason}`
+  }
+}
+
+/**
  * Every failure of this library.
  *
  * @since 0.1.0
@@ -249,3 +273,4 @@ export type SessionIndexError =
   | InvalidEntry
   | IndexLockTimeout
   | IndexLockUnavailable
+  | InvalidCursor

@@ -1,12 +1,15 @@
 /**
- * The layer for Node: `IndexReader` and `IndexWriter` on `<codexHome>/session_index.jsonl`,
- * with Node's file system, path and the scan worker pool provided.
+ * The layer for Node: `IndexReader` and `IndexWriter` on `<codexHome>/session_index.jsonl`, and
+ * the `ThreadCatalog` of the home's rollouts and the `RolloutReader`, with Node's file system,
+ * path and the scan worker pool provided.
  *
  * @since 0.1.0
  */
 import { Config, type ConfigError, Effect, Layer } from "effect"
 import type { IndexReader } from "./IndexReader.js"
 import type { IndexWriter } from "./IndexWriter.js"
+import type { RolloutReader } from "./RolloutReader.js"
+import type { ThreadCatalog } from "./ThreadCatalog.js"
 import { layerWith } from "./internal/layer.js"
 
 /**
@@ -25,8 +28,9 @@ export interface Options {
 }
 
 /**
- * `IndexReader` and `IndexWriter` for `<codexHome>/session_index.jsonl`, everything Node needs
- * included. Scan workers start on first use; closing the layer's scope stops them.
+ * `IndexReader` and `IndexWriter` for `<codexHome>/session_index.jsonl`, `ThreadCatalog` for
+ * its rollouts and `RolloutReader`, everything Node needs included. Scan workers start after the first large
+ * lookup; closing the layer's scope stops them.
  *
  * @since 0.1.0
  * @category layers
@@ -42,7 +46,7 @@ export interface Options {
  *
  * Effect.runPromise(program.pipe(Effect.provide(NodeSessionIndex.layer({ codexHome: "/tmp/codex" }))))
  */
-export const layer = (options: Options = {}): Layer.Layer<IndexReader | IndexWriter> => layerWith(options)
+export const layer = (options: Options = {}): Layer.Layer<IndexReader | IndexWriter | ThreadCatalog | RolloutReader> => layerWith(options)
 
 /**
  * The same layer, its options read through `Config` (for instance from the environment); a
@@ -61,5 +65,5 @@ export const layer = (options: Options = {}): Layer.Layer<IndexReader | IndexWri
  *
  * const threadId = Effect.flatMap(IndexReader, (reader) => reader.findIdByName("fix flaky ci")).pipe(Effect.provide(layer))
  */
-export const layerConfig = (options: Config.Config.Wrap<Options>): Layer.Layer<IndexReader | IndexWriter, ConfigError.ConfigError> =>
+export const layerConfig = (options: Config.Config.Wrap<Options>): Layer.Layer<IndexReader | IndexWriter | ThreadCatalog | RolloutReader, ConfigError.ConfigError> =>
   Layer.unwrapEffect(Effect.map(Config.unwrap(options), layer))

@@ -1,11 +1,12 @@
 /**
  * session-index: read and write Codex CLI's `session_index.jsonl` as Effect services.
  *
- * Everything public is exported from here: the services `IndexReader` and `IndexWriter`, the
- * Node layer that provides them (`NodeSessionIndex.layer`), the data model (`ThreadId`,
- * `ThreadName`, `SessionIndexEntry`, `encodeLine`) and the typed errors. Each export is
- * documented where it is defined: `Errors.ts`, `IndexReader.ts`, `IndexWriter.ts`,
- * `NodeSessionIndex.ts` and `Schema.ts`.
+ * Everything public is exported from here: the services `IndexReader`, `IndexWriter` and
+ * `ThreadCatalog`, the Node layer that provides them (`NodeSessionIndex.layer`), the data
+ * model (`ThreadId`, `ThreadName`, `SessionIndexEntry`, `encodeLine`, `ThreadSummary`) and
+ * the typed errors. Each export is documented where it is defined: `Errors.ts`,
+ * `IndexReader.ts`, `IndexWriter.ts`, `ThreadCatalog.ts`, `NodeSessionIndex.ts` and
+ * `Schema.ts`.
  *
  * @since 0.1.0
  */
@@ -39,6 +40,13 @@ export {
    */
   InvalidEntry,
   /**
+   * A page cursor the catalog did not give out, or given with other options (see `Errors.ts`).
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  InvalidCursor,
+  /**
    * A string that is not a hyphenated UUID where a thread id was expected (see `Errors.ts`).
    *
    * @since 0.1.0
@@ -67,7 +75,7 @@ export {
    */
   isSessionIndexError,
   /**
-   * Every failure of this library: a type, the union of the six errors (see `Errors.ts`).
+   * Every failure of this library: a type, the union of the seven errors (see `Errors.ts`).
    *
    * @since 0.1.0
    * @category errors
@@ -122,7 +130,7 @@ export {
   type IndexWriterShape
 } from "./IndexWriter.js"
 /**
- * The layer for Node that provides `IndexReader` and `IndexWriter`: `NodeSessionIndex.layer`
+ * The layer for Node that provides `IndexReader`, `IndexWriter` and `ThreadCatalog`: `NodeSessionIndex.layer`
  * and `NodeSessionIndex.layerConfig` (see `NodeSessionIndex.ts`).
  *
  * @since 0.1.0
@@ -159,3 +167,70 @@ export {
    */
   ThreadName
 } from "./Schema.js"
+export {
+  /**
+   * The repository a thread was started in (see `ThreadCatalog.ts`).
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  GitInfo,
+  /**
+   * Which threads a listing shows, in which order (see `ThreadCatalog.ts`).
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  type ListOptions,
+  /**
+   * A page request: listing options, a limit and a cursor (see `ThreadCatalog.ts`).
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  type PageOptions,
+  /**
+   * The listing service: threads newest first, pages, a thread by id (see `ThreadCatalog.ts`).
+   *
+   * @since 0.2.0
+   * @category tags
+   */
+  ThreadCatalog,
+  /**
+   * A page of a listing and the cursor of the next (see `ThreadCatalog.ts`).
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  type ThreadPage,
+  /**
+   * One listed thread (see `ThreadCatalog.ts`).
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  ThreadSummary
+} from "./ThreadCatalog.js"
+export {
+  /**
+   * One line of a rollout: an event, or a line that could not be read (see `RolloutReader.ts`).
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  RolloutLine,
+  /**
+   * Reads a rollout forward or newest first, in bounded memory (see `RolloutReader.ts`).
+   *
+   * @since 0.2.0
+   * @category tags
+   */
+  RolloutReader,
+  /**
+   * What `RolloutReader` offers: an interface type (see `RolloutReader.ts`).
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  type RolloutReaderShape
+} from "./RolloutReader.js"

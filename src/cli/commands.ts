@@ -6,8 +6,6 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import type * as Descriptor from "@effect/cli/CommandDescriptor"
-import * as HelpDoc from "@effect/cli/HelpDoc"
-import * as Span from "@effect/cli/HelpDoc/Span"
 import * as Options from "@effect/cli/Options"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
@@ -19,28 +17,11 @@ import * as Stream from "effect/Stream"
 import * as crypto from "node:crypto"
 import { IndexReader } from "../IndexReader.js"
 import { IndexWriter } from "../IndexWriter.js"
-import * as NodeSessionIndex from "../NodeSessionIndex.js"
 import { generateIndex, parseSize } from "./generate.js"
 import { BadArgument, describeCode, IoFailure, NotFound, printable, printJson, progressBar, systemCode, table } from "./output.js"
+import { show, threads } from "./catalogCommands.js"
+import { codexHome, json, layerFor, withExamples } from "./common.js"
 import { countIndex } from "./stats.js"
-
-const codexHome = Options.directory("codex-home").pipe(
-  Options.withDescription("The Codex home holding session_index.jsonl (default: $CODEX_HOME, then ~/.codex)"),
-  Options.optional
-)
-const json = Options.boolean("json").pipe(Options.withDescription("Machine-readable JSON on stdout (exact, unescaped)"))
-
-// No scan workers: a command does one lookup and exits, and the pool only takes lookups once
-// warm. Workers spawned after the lookup only delayed the exit (by ~90 ms on 300 MiB).
-const layerFor = (home: Option.Option<string>) =>
-  NodeSessionIndex.layer({ codexHome: Option.getOrUndefined(home), workers: 0 })
-
-const withExamples = (description: string, examples: ReadonlyArray<string>) =>
-  HelpDoc.blocks([
-    HelpDoc.p(description),
-    HelpDoc.h2("Examples"),
-    ...examples.map((example) => HelpDoc.p(Span.code(example)))
-  ])
 
 /** A system error as one short phrase: "permission denied". */
 const because = (error: unknown) => {
@@ -339,7 +320,7 @@ const compact = Command.make(
   )
 )
 
-const subcommands = [name, id, names, pathCommand, rename, list, compact, stats, gen] as const
+const subcommands = [name, id, names, pathCommand, rename, list, threads, show, compact, stats, gen] as const
 
 /** The subcommands as @effect/cli describes them (for help, and for their names). */
 export const descriptors: ReadonlyArray<Descriptor.Command<unknown>> = subcommands.map((command): Descriptor.Command<unknown> => command.descriptor)

@@ -52,6 +52,7 @@ const libraryOutcome = (error: SessionIndexError): Outcome => {
     case "InvalidThreadId":
     case "InvalidThreadName":
     case "InvalidEntry":
+    case "InvalidCursor":
       return { status: 2, message: error.message }
   }
 }

@@ -52,7 +52,9 @@ describe("ESM app, TypeScript NodeNext", () => {
       "dist/IndexReader.d.ts",
       "dist/IndexWriter.d.ts",
       "dist/NodeSessionIndex.d.ts",
+      "dist/RolloutReader.d.ts",
       "dist/Schema.d.ts",
+      "dist/ThreadCatalog.d.ts",
       "dist/index.d.ts"
     ])
   })

@@ -213,3 +213,46 @@ export const resume = (box: Sandbox, name: string, timeoutMs = 20_000): Promise<
     onThreadStarted(child.stdout, end)
     child.on("close", () => end(undefined))
   })
+
+/** A thread of `thread/list` (Codex 0.169's `Thread`), the fields the catalog tests read. */
+export interface CodexThread {
+  readonly id: string
+  readonly name: string | null
+  readonly preview: string
+  readonly cwd: string
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly path: string | null
+  readonly gitInfo: { readonly sha: string | null; readonly branch: string | null; readonly originUrl: string | null } | null
+  readonly source: unknown
+  readonly modelProvider: string
+  readonly cliVersion: string
+  readonly historyMode: "legacy" | "paginated"
+}
+
+export interface CodexListing {
+  readonly rows: ReadonlyArray<CodexThread>
+  /** How many `thread/list` calls it took. */
+  readonly pages: number
+}
+
+/**
+ * Pages through `thread/list` with `params` (its `cursor` aside) until Codex gives no
+ * `nextCursor`. Codex's params: `limit` (default 25, 1..100), `sortKey` (`created_at` default,
+ * `updated_at`), `sortDirection`, `archived`, `modelProviders`, `sourceKinds`, `cwd`.
+ */
+export const listAll = async (server: AppServer, params: Record<string, unknown>, maxPages = 10_000): Promise<CodexListing> => {
+  const rows: Array<CodexThread> = []
+  let cursor: string | undefined
+  let pages = 0
+  for (;;) {
+    const page = (await server.call("thread/list", { ...params, ...(cursor === undefined ? {} : { cursor }) })) as {
+      data: Array<CodexThread>
+      nextCursor: string | null
+    }
+    pages++
+    rows.push(...page.data)
+    if (page.nextCursor === null || pages >= maxPages) return { rows, pages }
+    cursor = page.nextCursor
+  }
+}

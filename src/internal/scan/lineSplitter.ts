@@ -22,6 +22,8 @@ export class LineSplitter {
   private lineStart: number
   /** File offset just past the bytes pushed so far. */
   private position: number
+  /** Set by `stop`: a reader that has read enough skips the rest of the chunk. */
+  private stopped = false
 
   constructor(
     private readonly maxLineBytes: number,
@@ -50,14 +52,24 @@ export class LineSplitter {
     this.position = offset
   }
 
-  /** Reports every line that `chunk` completes, in order. */
+  /**
+   * Ends the `push` in progress after the line being reported: a head read stops without
+   * walking the rest of its chunk. The splitter is not to be pushed to again.
+   */
+  stop(): void {
+    this.stopped = true
+  }
+
+  /** Reports every line that `chunk` completes, in order (until `stop`). */
   push(chunk: Uint8Array, sink: LineSink): void {
+    if (this.stopped) return
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
     const chunkAt = this.position
     this.position += buf.length
     let from = 0
     for (let newline = buf.indexOf(10); newline >= 0; newline = buf.indexOf(10, from)) {
       this.finishLine(buf, from, newline, chunkAt, sink)
+      if (this.stopped) return
       from = newline + 1
       this.lineStart = chunkAt + from
     }

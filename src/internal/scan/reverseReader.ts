@@ -44,6 +44,11 @@ export interface ReverseScanOptions {
   readonly maxLineBytes: number
   /** A buffer to read chunks into, reused across scans when given. */
   readonly buffer?: Buffer | undefined
+  /**
+   * Told where a line too long to visit starts (such a line never reaches the visitor whole);
+   * returns `true` to stop the scan. Readers that must not lose lines silently report it.
+   */
+  readonly onOversized?: ((lineStart: number) => boolean) | undefined
 }
 
 export const defaultScanOptions: ReverseScanOptions = {
@@ -103,6 +108,8 @@ export function* scanReverse(
       const line = Buffer.allocUnsafe(lineBytes)
       yield* readFully(line, 0, lineBytes, lineStart)
       if (visit(line, 0, lineBytes, lineStart)) return true
+    } else if (options.onOversized?.(lineStart) === true) {
+      return true
     }
     pos = lineStart
   }

@@ -1,0 +1,272 @@
+/**
+ * The `ThreadCatalog` service: walks the rollout folders, orders the files, reads the heads
+ * it needs (remembered per file, size and mtime), filters, and names each page's threads with
+ * one batched index lookup.
+ */
+import { Chunk, Effect, Layer, Option, Schema, Stream } from "effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { parse as parseToml } from "smol-toml"
+import { IndexIoError, InvalidCursor, InvalidThreadId } from "../../Errors.js"
+import { IndexReader } from "../../IndexReader.js"
+import { ThreadId } from "../../Schema.js"
+import { GitInfo, type ListOptions, type PageOptions, ThreadCatalog, ThreadSummary } from "../../ThreadCatalog.js"
+import { Settings } from "../config.js"
+import { describeFailure } from "../systemError.js"
+import { cwdKey, displayCwd, type Filters, passes, unixSeconds } from "./fields.js"
+import type { HeadSummary, SessionMeta } from "./head.js"
+import { activeRollouts, archivedRollouts, listingOrder, type RolloutFile, type SortKey } from "./rolloutFiles.js"
+import { SummaryCache } from "./summaries.js"
+
+const DEFAULT_PAGE = 25
+/** Heads read per step of a stream: the event loop gets a turn between steps. */
+const STEP_FILES = 64
+/** A rollout's first line may carry megabytes of instructions; longer lines are unreadable. */
+const ROLLOUT_MAX_LINE_BYTES = 64 * 1024 * 1024
+
+interface Resolved {
+  readonly sortKey: SortKey
+  readonly order: "desc" | "asc"
+  readonly archived: boolean
+  readonly filters: Filters
+}
+
+/** A listed thread before naming. */
+interface Row {
+  readonly file: RolloutFile
+  readonly meta: SessionMeta
+  readonly preview: string
+}
+
+/** A walk of one tree, ordered: what a cursor continues. */
+interface Walk {
+  readonly generation: number
+  readonly listing: string
+  readonly files: ReadonlyArray<RolloutFile>
+}
+
+const CursorJson = Schema.parseJson(
+  Schema.Struct({
+    g: Schema.Number,
+    l: Schema.String,
+    f: Schema.Struct({
+      path: Schema.String,
+      id: Schema.String,
+      nameTimestamp: Schema.String,
+      day: Schema.NullOr(Schema.Tuple(Schema.Number, Schema.Number, Schema.Number)),
+      mtimeMs: Schema.Number
+    })
+  })
+)
+type Cursor = typeof CursorJson.Type
+
+const encodeCursor = (walk: Walk, file: RolloutFile): string =>
+  Buffer.from(
+    Schema.encodeSync(CursorJson)({
+      g: walk.generation,
+      l: walk.listing,
+      f: { path: file.path, id: file.id, nameTimestamp: file.nameTimestamp, day: file.day ?? null, mtimeMs: file.mtimeMs }
+    })
+  ).toString("base64url")
+
+const decodeCursor = (cursor: string): Effect.Effect<Cursor, InvalidCursor> =>
+  Schema.decodeUnknown(CursorJson)(Buffer.from(cursor, "base64url").toString("utf8")).pipe(
+    Effect.mapError(() => new InvalidCursor({ cursor, reason: "not a cursor of this catalog" }))
+  )
+
+/** The rest of `files` after the row a cursor names (which may since have gone). */
+const afterCursor = (files: ReadonlyArray<RolloutFile>, compare: (a: RolloutFile, b: RolloutFile) => number, last: Cursor["f"]) => {
+  const marker: RolloutFile = { ...last, file: last.path, compressed: false, size: 0, day: last.day ?? undefined }
+  let low = 0
+  let high = files.length
+  while (low < high) {
+    const mid = (low + high) >> 1
+    if (compare(files[mid]!, marker) <= 0) low = mid + 1
+    else high = mid
+  }
+  return low
+}
+
+/** `model_provider` of `config.toml`, the provider of threads that name none. */
+const defaultProvider = (codexHome: string): string => {
+  try {
+    const config = parseToml(fs.readFileSync(path.join(codexHome, "config.toml"), "utf8"))
+    return typeof config.model_provider === "string" ? config.model_provider : "openai"
+  } catch {
+    // Codex itself refuses to start on an unreadable config; a listing falls back to its default.
+    return "openai"
+  }
+}
+
+const summaryOf = (file: RolloutFile, meta: SessionMeta, preview: string, archived: boolean, name: string | undefined, provider: string) =>
+  new ThreadSummary(
+    {
+      id: meta.id as ThreadId,
+      name: Option.fromNullable(name),
+      preview,
+      cwd: displayCwd(meta.cwd),
+      createdAt: Option.fromNullable(unixSeconds(meta.timestamp)),
+      updatedAt: Math.floor(file.mtimeMs / 1000),
+      archived,
+      path: file.path,
+      gitInfo: Option.map(Option.fromNullable(meta.git), (git) => new GitInfo(git, true)),
+      source: meta.source,
+      modelProvider: meta.modelProvider === undefined || meta.modelProvider === "" ? provider : meta.modelProvider,
+      cliVersion: meta.cliVersion,
+      historyMode: meta.historyMode
+    },
+    true
+  )
+
+export const make = Effect.gen(function* () {
+  const settings = yield* Settings
+  const reader = yield* IndexReader
+  const cache = new SummaryCache(ROLLOUT_MAX_LINE_BYTES)
+  let generation = 0
+  /** The newest walk of each listing, so that a page's cursor continues it without a new walk. */
+  const walks = new Map<string, Walk>()
+
+  const resolve = (options: ListOptions = {}): Resolved => {
+    const provider = defaultProvider(settings.codexHome)
+    return {
+      sortKey: options.sortKey ?? "updated_at",
+      order: options.order ?? "desc",
+      archived: options.archived ?? false,
+      filters: {
+        // As Codex reads them: no source kinds means the default two, no providers means all.
+        sources: new Set(options.sources === undefined || options.sources.length === 0 ? ["cli", "vscode"] : options.sources),
+        modelProviders: options.modelProviders === undefined ? new Set([provider]) : options.modelProviders.length === 0 ? undefined : new Set(options.modelProviders),
+        defaultProvider: provider,
+        cwds: options.cwd === undefined ? undefined : new Set((typeof options.cwd === "string" ? [options.cwd] : options.cwd).map(cwdKey))
+      }
+    }
+  }
+
+  const listingKey = (resolved: Resolved) => `${resolved.archived ? "archived" : "active"} ${resolved.sortKey} ${resolved.order}`
+
+  const compareFor = (resolved: Resolved) => listingOrder(resolved.sortKey, resolved.order)
+
+  const ioFailure = (op: "list" | "read", target: string) => (error: unknown) =>
+    new IndexIoError({ op, path: target, reason: describeFailure(error), cause: error })
+
+  const walk = (resolved: Resolved): Effect.Effect<Walk, IndexIoError> =>
+    Effect.try({
+      try: () => {
+        const files = resolved.archived ? archivedRollouts(settings.codexHome) : activeRollouts(settings.codexHome)
+        files.sort(compareFor(resolved))
+        const made: Walk = { generation: ++generation, listing: listingKey(resolved), files }
+        walks.set(made.listing, made)
+        // Summaries of files no longer there are forgotten.
+        cache.retainOnly(new Set(files.map((file) => file.file)), resolved.archived)
+        return made
+      },
+      catch: ioFailure("list", path.join(settings.codexHome, resolved.archived ? "archived_sessions" : "sessions"))
+    })
+
+  /** The listed threads among `files`, unnamed yet, in order. */
+  const listed = (files: ReadonlyArray<RolloutFile>, resolved: Resolved) =>
+    Effect.try({
+      try: () => {
+        const out: Array<Row> = []
+        for (const file of files) {
+          let summary: HeadSummary
+          try {
+            summary = cache.get(file, resolved.archived)
+          } catch (error) {
+            // A rollout removed between the walk and its read is simply no longer listed.
+            if ((error as NodeJS.ErrnoException).code === "ENOENT") continue
+            throw Object.assign(new Error(describeFailure(error)), { file: file.file, cause: error })
+          }
+          const { meta, preview } = summary
+          if (meta === undefined || preview === undefined || !passes(meta, resolved.filters)) continue
+          out.push({ file, meta, preview })
+        }
+        return out
+      },
+      catch: (error) => ioFailure("read", (error as { file?: string }).file ?? settings.codexHome)((error as Error).cause ?? error)
+    })
+
+  /**
+   * Names the threads with one batched index lookup. A legacy thread's name equal to its
+   * preview is none; a paginated thread (Codex 0.169's kind) keeps it, as Codex shows it.
+   */
+  const named = (rows: ReadonlyArray<Row>, resolved: Resolved) =>
+    reader.findNamesByIds(rows.map((row) => row.meta.id as ThreadId)).pipe(
+      // Heads only yield metas whose id is a hyphenated UUID.
+      Effect.catchTag("InvalidThreadId", Effect.die),
+      Effect.map((names) =>
+        rows.map((row) => {
+          const name = names.get(row.meta.id as ThreadId)
+          const shown = row.meta.historyMode === "legacy" && name === row.preview ? undefined : name
+          return summaryOf(row.file, row.meta, row.preview, resolved.archived, shown, resolved.filters.defaultProvider)
+        })
+      )
+    )
+
+  const threads = (options?: ListOptions): Stream.Stream<ThreadSummary, IndexIoError> => {
+    const resolved = resolve(options)
+    return Stream.unwrap(
+      Effect.map(walk(resolved), ({ files }) =>
+        Stream.paginateChunkEffect(0, (from) =>
+          Effect.gen(function* () {
+            const to = Math.min(files.length, from + STEP_FILES)
+            const rows = yield* named(yield* listed(files.slice(from, to), resolved), resolved)
+            return [Chunk.unsafeFromArray(rows), to < files.length ? Option.some(to) : Option.none()] as const
+          })
+        )
+      )
+    )
+  }
+
+  const page = Effect.fn("ThreadCatalog.page")(function* (options: PageOptions = {}) {
+    const resolved = resolve(options)
+    const limit = Math.max(1, Math.floor(options.limit ?? DEFAULT_PAGE))
+    let current: Walk
+    let start = 0
+    if (options.cursor === undefined) {
+      current = yield* walk(resolved)
+    } else {
+      const cursor = yield* decodeCursor(options.cursor)
+      if (cursor.l !== listingKey(resolved)) {
+        return yield* new InvalidCursor({ cursor: options.cursor, reason: `it continues a listing of ${cursor.l}, not ${listingKey(resolved)}` })
+      }
+      const kept = walks.get(cursor.l)
+      current = kept !== undefined && kept.generation === cursor.g ? kept : yield* walk(resolved)
+      start = afterCursor(current.files, compareFor(resolved), cursor.f)
+    }
+    const rows: Array<Row> = []
+    let next = start
+    while (rows.length < limit && next < current.files.length) {
+      const batch = current.files.slice(next, next + Math.min(STEP_FILES, limit - rows.length))
+      next += batch.length
+      for (const row of yield* listed(batch, resolved)) rows.push(row)
+    }
+    const threads = yield* named(rows, resolved)
+    const last = rows.at(-1)
+    const nextCursor = next < current.files.length && last !== undefined ? Option.some(encodeCursor(current, last.file)) : Option.none()
+    return { threads, nextCursor }
+  })
+
+  const thread = Effect.fn("ThreadCatalog.thread")(function* (id: string) {
+    const threadId = yield* Schema.decodeUnknown(ThreadId)(id).pipe(Effect.mapError(() => new InvalidThreadId({ input: id })))
+    for (const archived of [false, true]) {
+      const files = yield* Effect.try({
+        try: () => (archived ? archivedRollouts(settings.codexHome) : activeRollouts(settings.codexHome)).filter((file) => file.id === threadId),
+        catch: ioFailure("list", settings.codexHome)
+      })
+      files.sort(listingOrder("updated_at", "desc"))
+      const resolved = resolve({ archived, sources: [], modelProviders: [] })
+      for (const file of files) {
+        const { meta, preview } = yield* Effect.try({ try: () => cache.get(file, archived), catch: ioFailure("read", file.file) })
+        if (meta === undefined) continue
+        const [found] = yield* named([{ file, meta, preview: preview ?? "" }], resolved)
+        return Option.some(found!)
+      }
+    }
+    return Option.none<ThreadSummary>()
+  })
+
+  return ThreadCatalog.of({ threads, page, thread })
+})
+
+export const layer: Layer.Layer<ThreadCatalog, never, Settings | IndexReader> = Layer.effect(ThreadCatalog, make)

@@ -1,0 +1,181 @@
+/**
+ * What a listing needs from the head of a rollout, decided line by line as Codex 0.169 reads
+ * it: the first valid `session_meta`, and the first user message that makes a preview. No I/O
+ * and no Effect: lines in, a summary out, so the same code runs in a worker or in-process.
+ */
+
+/** Lines read before giving up, and how far to go on once a meta was seen without a preview. */
+const HEAD_LINES = 10
+const HEAD_LINES_AFTER_META = 210
+const REQUEST_MARKER = "## My request for Codex:"
+/** Rust's `str::trim` whitespace (JavaScript's `trim` would also drop a byte order mark). */
+const RUST_WHITESPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/
+const HYPHENATED_UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/
+
+export interface GitInfo {
+  readonly sha: string | null
+  readonly branch: string | null
+  readonly originUrl: string | null
+}
+
+export type HistoryMode = "legacy" | "paginated"
+
+/** The fields of a valid `session_meta` that a listing shows or filters on. */
+export interface SessionMeta {
+  readonly id: string
+  readonly timestamp: string
+  readonly cwd: string
+  readonly originator: string
+  readonly cliVersion: string
+  /** As Codex's `thread/list` shows it: `"cli"`, `"appServer"` (for `mcp`), `{ subAgent: ... }`. */
+  readonly source: string | { readonly subAgent: unknown }
+  /** Undefined when missing or null (the configured default then applies); `""` is kept. */
+  readonly modelProvider: string | undefined
+  readonly git: GitInfo | undefined
+  readonly historyMode: HistoryMode
+}
+
+export interface HeadSummary {
+  readonly meta: SessionMeta | undefined
+  readonly preview: string | undefined
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/** A field Codex reads as `string | null`: `null` when absent, `INVALID` when mistyped. */
+const INVALID = Symbol("invalid")
+const nullableString = (value: unknown): string | null | typeof INVALID =>
+  value === undefined || value === null ? null : typeof value === "string" ? value : INVALID
+
+/** `null`, `{}` and no `git` all show as none; a mistyped field makes the meta invalid. */
+const gitInfo = (value: unknown): GitInfo | undefined | typeof INVALID => {
+  if (value === undefined || value === null) return undefined
+  if (!isRecord(value)) return INVALID
+  const sha = nullableString(value.commit_hash)
+  const branch = nullableString(value.branch)
+  const originUrl = nullableString(value.repository_url)
+  if (sha === INVALID || branch === INVALID || originUrl === INVALID) return INVALID
+  return sha === null && branch === null && originUrl === null ? undefined : { sha, branch, originUrl }
+}
+
+const SOURCES: Record<string, string> = { cli: "cli", vscode: "vscode", exec: "exec", mcp: "appServer" }
+
+/** A raw `source` as Codex shows it: missing is `vscode`, unknown strings `unknown`. */
+const sourceOf = (value: unknown): SessionMeta["source"] | typeof INVALID => {
+  if (value === undefined) return "vscode"
+  if (typeof value === "string") return SOURCES[value] ?? "unknown"
+  if (isRecord(value) && Object.keys(value).length === 1 && "subagent" in value) return { subAgent: value.subagent }
+  return INVALID
+}
+
+/** The meta of a `session_meta` payload, or undefined when Codex would reject the line. */
+export const sessionMeta = (payload: unknown): SessionMeta | undefined => {
+  if (!isRecord(payload)) return undefined
+  const { id, timestamp, cwd, originator, cli_version } = payload
+  if (typeof id !== "string" || !HYPHENATED_UUID.test(id)) return undefined
+  if (typeof timestamp !== "string" || typeof cwd !== "string") return undefined
+  if (typeof originator !== "string" || typeof cli_version !== "string") return undefined
+  const source = sourceOf(payload.source)
+  const modelProvider = nullableString(payload.model_provider)
+  const git = gitInfo(payload.git)
+  const historyMode = payload.history_mode ?? "legacy"
+  if (source === INVALID || modelProvider === INVALID || git === INVALID) return undefined
+  if (historyMode !== "legacy" && historyMode !== "paginated") return undefined
+  return {
+    id: id.toLowerCase(),
+    timestamp,
+    cwd,
+    originator,
+    cliVersion: cli_version,
+    source,
+    modelProvider: modelProvider ?? undefined,
+    git,
+    historyMode
+  }
+}
+
+const nonEmptyArray = (value: unknown): boolean => Array.isArray(value) && value.length > 0
+
+const stripped = (message: string): string => {
+  const marker = message.indexOf(REQUEST_MARKER)
+  return (marker < 0 ? message : message.slice(marker + REQUEST_MARKER.length)).trim()
+}
+
+/**
+ * The preview an `event_msg` payload makes, or undefined when it makes none: a `user_message`
+ * (older Codex), or the `item_completed` of a `UserMessage` item (all Codex 0.169 writes: its
+ * text parts joined, `[Image]` when it holds only images).
+ */
+export const previewOf = (payload: Record<string, unknown>): string | undefined => {
+  if (payload.type === "user_message") {
+    if (typeof payload.message !== "string") return undefined
+    const text = stripped(payload.message)
+    if (text !== "") return text
+    return nonEmptyArray(payload.images) || nonEmptyArray(payload.local_images) ? "[Image]" : undefined
+  }
+  if (payload.type !== "item_completed" || typeof payload.thread_id !== "string" || !HYPHENATED_UUID.test(payload.thread_id)) return undefined
+  const item = payload.item
+  if (!isRecord(item) || item.type !== "UserMessage" || !Array.isArray(item.content)) return undefined
+  let message = ""
+  let images = false
+  for (const part of item.content as ReadonlyArray<unknown>) {
+    if (!isRecord(part)) continue
+    if (part.type === "text" && typeof part.text === "string") message += part.text
+    else if (part.type === "local_image" || part.type === "image") images = true
+  }
+  const text = stripped(message)
+  return text !== "" ? text : images ? "[Image]" : undefined
+}
+
+const parse = (line: string): unknown => {
+  try {
+    return JSON.parse(line)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Feeds a rollout's lines in order; `done` says when the head window is over. Lines are
+ * strings without their terminator, or undefined for a line too long to read.
+ */
+export class HeadReader {
+  private counted = 0
+  private meta: SessionMeta | undefined
+  private preview: string | undefined
+
+  /** Takes the next line; returns false once no later line can change the summary. */
+  push(line: string | undefined): boolean {
+    if (line !== undefined && RUST_WHITESPACE.test(line)) return true
+    this.counted++
+    if (line !== undefined) this.take(parse(line))
+    if (this.meta !== undefined && this.preview !== undefined) return false
+    return this.counted < (this.meta !== undefined ? HEAD_LINES_AFTER_META : HEAD_LINES)
+  }
+
+  private take(value: unknown): void {
+    if (!isRecord(value) || !isRecord(value.payload)) return
+    if (value.type === "session_meta") {
+      if (this.meta === undefined) this.meta = sessionMeta(value.payload)
+    } else if (value.type === "event_msg" && this.preview === undefined) {
+      this.preview = previewOf(value.payload)
+    }
+  }
+
+  summary(): HeadSummary {
+    return { meta: this.meta, preview: this.preview }
+  }
+}
+
+/** The first preview anywhere in a rollout (archived threads): feed lines until it returns false. */
+export class PreviewFinder {
+  preview: string | undefined
+
+  push(line: string | undefined): boolean {
+    if (line === undefined || (line.indexOf("user_message") < 0 && line.indexOf("UserMessage") < 0)) return true
+    const value = parse(line)
+    if (isRecord(value) && value.type === "event_msg" && isRecord(value.payload)) this.preview = previewOf(value.payload)
+    return this.preview === undefined
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * The head window and the fields of a listed thread, line by line as Codex 0.169 decides them.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { cwdKey, displayCwd, passes, sourceKinds, unixSeconds } from "../../src/internal/catalog/fields.js"
+import { HeadReader, PreviewFinder, previewOf, sessionMeta } from "../../src/internal/catalog/head.js"
+
+const ID = "0194F7C2-3B1D-7C4E-9A51-2F0E8D6B1A23"
+const metaPayload = (extra: Record<string, unknown> = {}) => ({
+  id: ID,
+  timestamp: "2025-01-14T21:06:17.522Z",
+  cwd: "/work",
+  originator: "codex_cli_rs",
+  cli_version: "0.169.0",
+  source: "cli",
+  ...extra
+})
+const metaLine = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ timestamp: "2025-01-14T21:06:17.522Z", type: "session_meta", payload: metaPayload(extra) })
+const userLine = (message: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ timestamp: "t", type: "event_msg", payload: { type: "user_message", message, images: [], ...extra } })
+const other = JSON.stringify({ timestamp: "t", type: "response_item", payload: { type: "message" } })
+
+/** Feeds lines until the reader is done; how many it took, and the summary. */
+const read = (lines: ReadonlyArray<string | undefined>) => {
+  const head = new HeadReader()
+  let taken = 0
+  for (const line of lines) {
+    taken++
+    if (!head.push(line)) break
+  }
+  return { taken, ...head.summary() }
+}
+
+describe("the head window", () => {
+  it("stops as soon as it has a meta and a preview", () => {
+    const result = read([metaLine(), userLine("hello"), other, other])
+    expect(result.taken).toBe(2)
+    expect(result.meta?.id).toBe(ID.toLowerCase())
+    expect(result.preview).toBe("hello")
+  })
+
+  it("without a meta, gives up after 10 counted lines; blank lines do not count", () => {
+    const lines = [...Array.from({ length: 9 }, () => other), "", "  ", other, metaLine(), userLine("late")]
+    const result = read(lines)
+    expect(result.taken).toBe(12)
+    expect(result.meta).toBeUndefined()
+  })
+
+  it("once a meta is seen without a preview, goes on up to 210 counted lines", () => {
+    const within = read([metaLine(), ...Array.from({ length: 208 }, () => other), userLine("just in")])
+    expect(within.preview).toBe("just in")
+    const beyond = read([metaLine(), ...Array.from({ length: 209 }, () => other), userLine("too late")])
+    expect(beyond.taken).toBe(210)
+    expect(beyond.preview).toBeUndefined()
+    expect(beyond.meta).toBeDefined()
+  })
+
+  it("an unreadable (over-long) line counts but says nothing", () => {
+    const result = read([undefined, metaLine(), userLine("x")])
+    expect(result.taken).toBe(3)
+    expect(result.preview).toBe("x")
+  })
+
+  it("the first valid meta counts; invalid ones before it are passed over", () => {
+    const result = read([metaLine({ cwd: 42 }), metaLine({ cwd: "/second" }), metaLine({ cwd: "/third" }), userLine("p")])
+    expect(result.meta?.cwd).toBe("/second")
+  })
+
+  it("a preview before the meta is kept", () => {
+    const result = read([userLine("early"), metaLine()])
+    expect(result).toMatchObject({ taken: 2, preview: "early" })
+  })
+})
+
+describe("session_meta", () => {
+  it("needs id, timestamp, cwd, originator and cli_version", () => {
+    for (const missing of ["id", "timestamp", "cwd", "originator", "cli_version"]) {
+      const payload: Record<string, unknown> = metaPayload()
+      delete payload[missing]
+      expect(sessionMeta(payload), missing).toBeUndefined()
+    }
+    expect(sessionMeta(metaPayload({ id: "not-a-uuid" }))).toBeUndefined()
+  })
+
+  it("a missing source is vscode; a null source makes the line invalid", () => {
+    const payload: Record<string, unknown> = metaPayload()
+    delete payload.source
+    expect(sessionMeta(payload)?.source).toBe("vscode")
+    expect(sessionMeta(metaPayload({ source: null }))).toBeUndefined()
+  })
+
+  it("git info, provider and history mode are carried", () => {
+    const meta = sessionMeta(metaPayload({ model_provider: "azure", history_mode: "paginated", git: { commit_hash: "abc", branch: "main" } }))
+    expect(meta).toMatchObject({ modelProvider: "azure", historyMode: "paginated", git: { sha: "abc", branch: "main", originUrl: null } })
+    expect(sessionMeta(metaPayload())).toMatchObject({ historyMode: "legacy", git: undefined, modelProvider: undefined })
+    expect(sessionMeta(metaPayload({ git: {} }))?.git).toBeUndefined()
+    expect(sessionMeta(metaPayload({ git: null, model_provider: null }))).toMatchObject({ git: undefined, modelProvider: undefined })
+  })
+
+  it("what Codex cannot deserialize makes the line invalid", () => {
+    for (const bad of [
+      { history_mode: "other" },
+      { originator: 7 },
+      { model_provider: 3 },
+      { git: { branch: 1 } },
+      { git: "main" },
+      { source: { custom: "x" } },
+      { source: 4 }
+    ]) {
+      expect(sessionMeta(metaPayload(bad)), JSON.stringify(bad)).toBeUndefined()
+    }
+  })
+
+  it("sources as Codex shows them: mcp is appServer, unknown strings unknown, subagents an object", () => {
+    expect(sessionMeta(metaPayload({ source: "mcp" }))?.source).toBe("appServer")
+    expect(sessionMeta(metaPayload({ source: "VSCode" }))?.source).toBe("unknown")
+    expect(sessionMeta(metaPayload({ source: { subagent: "review" } }))?.source).toEqual({ subAgent: "review" })
+  })
+})
+
+describe("the preview", () => {
+  it("drops everything up to the first request marker, then trims", () => {
+    expect(previewOf({ type: "user_message", message: "ctx\n## My request for Codex:\n  fix it \n## My request for Codex: again" })).toBe(
+      "fix it \n## My request for Codex: again"
+    )
+    expect(previewOf({ type: "user_message", message: "  plain  " })).toBe("plain")
+  })
+
+  it("an empty message is [Image] with images, and no preview without", () => {
+    expect(previewOf({ type: "user_message", message: " ", images: ["data:"] })).toBe("[Image]")
+    expect(previewOf({ type: "user_message", message: "", local_images: ["/a.png"] })).toBe("[Image]")
+    expect(previewOf({ type: "user_message", message: "## My request for Codex:", images: [] })).toBeUndefined()
+    expect(previewOf({ type: "agent_message", message: "hi" })).toBeUndefined()
+  })
+
+  it("Codex 0.169's own user messages: item_completed of a UserMessage, text parts joined", () => {
+    const item = (content: ReadonlyArray<unknown>, threadId = ID) => ({ type: "item_completed", thread_id: threadId, item: { type: "UserMessage", id: ID, content } })
+    expect(previewOf(item([{ type: "text", text: "part one" }, { type: "text", text: "part two" }]))).toBe("part onepart two")
+    expect(previewOf(item([{ type: "local_image", path: "/a.png" }]))).toBe("[Image]")
+    expect(previewOf(item([{ type: "text", text: "x" }], "not-a-uuid"))).toBeUndefined()
+    expect(previewOf(item([{ type: "skill", name: "x" }]))).toBeUndefined()
+  })
+
+  it("whitespace-only lines do not count, a byte order mark does", () => {
+    expect(read([..."\t \u00a0\u3000".split(""), metaLine(), userLine("x")]).preview).toBe("x")
+    const withBom = read(["\ufeff" + metaLine(), userLine("x")])
+    expect(withBom.meta).toBeUndefined()
+  })
+
+  it("an event that makes no preview is skipped, and a later one taken", () => {
+    expect(read([metaLine(), userLine(""), userLine("second")]).preview).toBe("second")
+  })
+
+  it("archived threads: the first preview anywhere", () => {
+    const finder = new PreviewFinder()
+    const lines = [other, userLine(" "), other, userLine("found"), userLine("later")]
+    let taken = 0
+    for (const line of lines) {
+      taken++
+      if (!finder.push(line)) break
+    }
+    expect(finder.preview).toBe("found")
+    expect(taken).toBe(4)
+  })
+})
+
+describe("fields and filters", () => {
+  it("createdAt: floor of an RFC 3339 time, offsets honoured; none otherwise", () => {
+    expect(unixSeconds("2025-01-14T21:06:17.999Z")).toBe(1736888777)
+    expect(unixSeconds("2025-01-14T23:06:17+02:00")).toBe(1736888777)
+    expect(unixSeconds("2025-01-14t21:06:17z")).toBe(1736888777)
+    expect(unixSeconds("2025-01-14 21:06:17Z")).toBe(1736888777)
+    expect(unixSeconds("2016-12-31T23:59:60Z")).toBe(unixSeconds("2016-12-31T23:59:59Z"))
+    expect(unixSeconds("1969-12-31T23:59:59.5Z")).toBe(-1)
+    expect(unixSeconds("2025-01-14T21:06:17")).toBeUndefined()
+    expect(unixSeconds("2025-01-14")).toBeUndefined()
+    expect(unixSeconds("yesterday")).toBeUndefined()
+    expect(unixSeconds("2025-13-14T21:06:17Z")).toBeUndefined()
+  })
+
+  it("the shown cwd is normalized lexically, a relative one joined to this process's", () => {
+    expect(displayCwd("/a/./b//c/../d/")).toBe("/a/b/d")
+    expect(displayCwd("/")).toBe("/")
+    expect(displayCwd("/..")).toBe("/")
+    expect(displayCwd("rel/dir")).toBe(`${process.cwd()}/rel/dir`)
+    expect(displayCwd("")).toBe(process.cwd())
+  })
+
+  it("the cwd filter compares as Rust paths: . and separators drop, .. stays", () => {
+    expect(cwdKey("/a/b/")).toBe(cwdKey("/a/b"))
+    expect(cwdKey("/a/./b")).toBe(cwdKey("/a//b"))
+    expect(cwdKey("/a/x/../b")).not.toBe(cwdKey("/a/b"))
+  })
+
+  it("source kinds: their own, and subAgent for every subagent", () => {
+    expect(sourceKinds("cli")).toEqual(["cli"])
+    expect(sourceKinds({ subAgent: "review" })).toEqual(["subAgent", "subAgentReview"])
+    expect(sourceKinds({ subAgent: { thread_spawn: {} } })).toEqual(["subAgent", "subAgentThreadSpawn"])
+    expect(sourceKinds({ subAgent: { other: "x" } })).toEqual(["subAgent", "subAgentOther"])
+  })
+
+  it("a missing provider is the default one; an empty one is not", () => {
+    const filters = { sources: new Set(["cli", "vscode"]), modelProviders: new Set(["openai"]), defaultProvider: "openai", cwds: undefined }
+    const meta = sessionMeta(metaPayload())!
+    expect(passes(meta, filters)).toBe(true)
+    expect(passes(sessionMeta(metaPayload({ model_provider: "" }))!, filters)).toBe(false)
+    expect(passes(sessionMeta(metaPayload({ source: "exec" }))!, filters)).toBe(false)
+    expect(passes(meta, { ...filters, cwds: new Set([cwdKey("/elsewhere")]) })).toBe(false)
+    expect(passes(meta, { ...filters, cwds: new Set([cwdKey("/elsewhere"), cwdKey("/work/")]) })).toBe(true)
+  })
+})
