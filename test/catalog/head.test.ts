@@ -27,7 +27,7 @@ const read = (lines: ReadonlyArray<string | undefined>) => {
   let taken = 0
   for (const line of lines) {
     taken++
-    if (!head.push(line)) break
+    if (!head.push(line === undefined ? undefined : Buffer.from(line))) break
   }
   return { taken, ...head.summary() }
 }
@@ -148,6 +148,13 @@ describe("the preview", () => {
     expect(withBom.meta).toBeUndefined()
   })
 
+  it("types spelled with escapes are still found (only lines that cannot matter go unparsed)", () => {
+    const escapedMeta = metaLine().replace('"session_meta"', '"session\\u005fmeta"')
+    const escapedUser = userLine("escaped").replace('"user_message"', '"user\\u005Fmessage"')
+    expect(JSON.parse(escapedMeta).type).toBe("session_meta")
+    expect(read([escapedMeta, escapedUser])).toMatchObject({ taken: 2, preview: "escaped", meta: { id: ID.toLowerCase() } })
+  })
+
   it("an event that makes no preview is skipped, and a later one taken", () => {
     expect(read([metaLine(), userLine(""), userLine("second")]).preview).toBe("second")
   })
@@ -158,7 +165,7 @@ describe("the preview", () => {
     let taken = 0
     for (const line of lines) {
       taken++
-      if (!finder.push(line)) break
+      if (!finder.push(Buffer.from(line))) break
     }
     expect(finder.preview).toBe("found")
     expect(taken).toBe(4)

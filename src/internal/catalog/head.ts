@@ -128,17 +128,45 @@ export const previewOf = (payload: Record<string, unknown>): string | undefined 
   return text !== "" ? text : images ? "[Image]" : undefined
 }
 
-const parse = (line: string): unknown => {
+const parse = (line: Uint8Array): unknown => {
   try {
-    return JSON.parse(line)
+    return JSON.parse(DECODER.decode(line))
   } catch {
     return undefined
   }
 }
 
+// A byte order mark is kept: Codex's parser rejects a line starting with one.
+const DECODER = new TextDecoder("utf-8", { ignoreBOM: true })
+const ASCII_SPACE = new Uint8Array(128)
+for (const byte of [9, 10, 11, 12, 13, 32]) ASCII_SPACE[byte] = 1
+
+/** Whether Codex skips the line as blank; decodes only lines with non-ASCII bytes. */
+const isBlank = (line: Uint8Array): boolean => {
+  for (let i = 0; i < line.length; i++) {
+    const byte = line[i]!
+    if (byte >= 0x80) return RUST_WHITESPACE.test(DECODER.decode(line))
+    if (ASCII_SPACE[byte] === 0) return false
+  }
+  return true
+}
+
+const bytesOf = (text: string) => Buffer.from(text, "latin1")
+const SESSION_META = bytesOf('"session_meta"')
+const USER_MESSAGE = bytesOf('"user_message"')
+const ITEM_COMPLETED = bytesOf('"item_completed"')
+// A type spelled with escapes (`"session\u005fmeta"`) is the same string to a JSON parser.
+const ESCAPE = bytesOf("\\u")
+
+const contains = (line: Uint8Array, what: Buffer): boolean => Buffer.from(line.buffer, line.byteOffset, line.byteLength).includes(what)
+
+/** Whether a line can hold a user message that makes a preview (else it need not be parsed). */
+const mayHoldPreview = (line: Uint8Array): boolean => contains(line, USER_MESSAGE) || contains(line, ITEM_COMPLETED) || contains(line, ESCAPE)
+
 /**
- * Feeds a rollout's lines in order; `done` says when the head window is over. Lines are
- * strings without their terminator, or undefined for a line too long to read.
+ * Feeds a rollout's lines in order, without their terminator (undefined for a line too long
+ * to read). Only lines that can be the meta or the preview still missing are parsed: Codex's
+ * own rollouts start with tens of kilobytes of context that a listing never needs.
  */
 export class HeadReader {
   private counted = 0
@@ -146,12 +174,17 @@ export class HeadReader {
   private preview: string | undefined
 
   /** Takes the next line; returns false once no later line can change the summary. */
-  push(line: string | undefined): boolean {
-    if (line !== undefined && RUST_WHITESPACE.test(line)) return true
+  push(line: Uint8Array | undefined): boolean {
+    if (line !== undefined && isBlank(line)) return true
     this.counted++
-    if (line !== undefined) this.take(parse(line))
+    if (line !== undefined && this.mayMatter(line)) this.take(parse(line))
     if (this.meta !== undefined && this.preview !== undefined) return false
     return this.counted < (this.meta !== undefined ? HEAD_LINES_AFTER_META : HEAD_LINES)
+  }
+
+  private mayMatter(line: Uint8Array): boolean {
+    if (this.meta === undefined && (contains(line, SESSION_META) || contains(line, ESCAPE))) return true
+    return this.preview === undefined && mayHoldPreview(line)
   }
 
   private take(value: unknown): void {
@@ -172,8 +205,8 @@ export class HeadReader {
 export class PreviewFinder {
   preview: string | undefined
 
-  push(line: string | undefined): boolean {
-    if (line === undefined || (line.indexOf("user_message") < 0 && line.indexOf("UserMessage") < 0)) return true
+  push(line: Uint8Array | undefined): boolean {
+    if (line === undefined || !mayHoldPreview(line)) return true
     const value = parse(line)
     if (isRecord(value) && value.type === "event_msg" && isRecord(value.payload)) this.preview = previewOf(value.payload)
     return this.preview === undefined

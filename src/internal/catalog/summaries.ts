@@ -28,9 +28,8 @@ const readSummary = (file: RolloutFile, maxLineBytes: number, archived: boolean)
     const head = new HeadReader()
     let finder: PreviewFinder | undefined
     forEachLine(fd, file.compressed, { maxLineBytes }, (line) => {
-      const text = line?.toString("utf8")
-      if (finder !== undefined) return finder.push(text)
-      if (head.push(text)) return true
+      if (finder !== undefined) return finder.push(line)
+      if (head.push(line)) return true
       const { meta, preview } = head.summary()
       if (!archived || meta === undefined || preview !== undefined) return false
       finder = new PreviewFinder()
