@@ -23,9 +23,24 @@ export class GitInfo extends Schema.Class<GitInfo>("session-index/GitInfo")({
 /**
  * One thread of a listing. Times are unix seconds, as Codex's `thread/list` gives them:
  * `createdAt` from the rollout's `session_meta` (none when unparseable), `updatedAt` from the
- * file's modification time. `name` is the thread's current name in `session_index.jsonl`,
- * none when it has none, or, for a `legacy` thread, when it equals the preview. `path` is the rollout file, without
- * `.zst` for a compressed one. Encoded (for JSON), options become `null`.
+ * file's modification time. `path` is the rollout file, without `.zst` for a compressed one.
+ * Encoded (for JSON), options become `null`.
+ *
+ * `name` is the name Codex 0.169 lists, from its database `state_5.sqlite` (in CODEX_HOME, or
+ * where `sqlite_home` of `config.toml` or `CODEX_SQLITE_HOME` puts it) and
+ * `session_index.jsonl`:
+ * - a `paginated` thread (what Codex 0.169 creates): the database's name for it, shown even
+ *   when equal to the preview; the index is not consulted, and without a database (or a
+ *   usable one) the thread has none;
+ * - a `legacy` thread: its title in the database when that is neither empty nor its first
+ *   message (it was renamed through Codex), else its current name in the index; none when
+ *   that equals the preview.
+ *
+ * The database is read, never written (no `-wal`, `-shm` or journal file is created), including
+ * what Codex has not yet checkpointed from its write-ahead log: a rename made a moment ago by a
+ * running Codex is listed. A database that cannot be read (corrupt, of another schema, larger
+ * than 256 MiB with its log, or in the middle of a rollback-journal write) lists as none, with
+ * one logged warning.
  *
  * @since 0.2.0
  * @category models
@@ -108,6 +123,12 @@ export interface ThreadPage {
  * - `page`: one page of it, for pickers; a cursor continues the same walk, and no thread is
  *   lost or repeated at page boundaries.
  * - `thread`: a thread by id, active or archived.
+ *
+ * Each page (or each step of a stream) is named with one lookup in the names of Codex's
+ * database and one in the index (see `ThreadSummary`). The database is read with sql.js
+ * (SQLite compiled to WebAssembly, loaded on the first listing that finds a database): whole
+ * into memory for a moment (about 1.7 KB per thread), after which only the names of the few
+ * threads that have one are kept, until the database or its write-ahead log changes.
  *
  * @since 0.2.0
  * @category services

@@ -11,14 +11,16 @@
  * - "Codex's rules, case by case" pins single behaviours on tiny homes ("Codex lists 3 of these
  *   5 files"), with the catalog compared where it is there.
  * - Names Codex keeps in `state_5.sqlite` (threads Codex itself created and renamed) are compared
- *   in the last test.
+ *   in the last two tests: after Codex was killed, and while it runs (a rename a moment old is
+ *   then in its write-ahead log only); the catalog must leave the database's files untouched.
  *
  * What Codex does, measured, is written down in .scratch/codex-thread-list.md (kept out of git)
  * and summarized in the comments below. Two deliberate differences of the catalog: every rollout
  * counts (Codex stops at 10,000 files; not exercised here), and an unparseable timestamp gives no
  * `createdAt` (Codex gives the current time; accepted below).
  */
-import { Chunk, Effect, Option, Stream } from "effect"
+import { Chunk, Effect, ManagedRuntime, Option, Stream } from "effect"
+import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -178,9 +180,6 @@ const differences = (
     for (const key of Object.keys(e) as Array<keyof Row>) {
       const av = a[key]
       const ev = e[key]
-      // Known gap, issue 13 open: Codex names paginated threads from state_5.sqlite only, which
-      // the catalog does not read yet; it names them from session_index.jsonl.
-      if (key === "name" && e.historyMode === "paginated") continue
       if (key === "createdAt" && (ev === null || av === null)) {
         const codexNow = ev === null ? av : ev
         if (codexNow === null || (codexNow as number) >= options.nowFrom) continue
@@ -664,6 +663,32 @@ describe(`Codex ${CODEX_VERSION}'s rules, case by case`, () => {
 // ---------------------------------------------------------------------------------------------
 // Names and titles Codex keeps in state_5.sqlite
 
+/**
+ * Every file of a home's top folder, with the size, modification time and hash of Codex's
+ * database files: the catalog reads them and must leave them (and the folder) as they were.
+ */
+const stateFiles = (codexHome: string) => {
+  const out: Record<string, string> = {}
+  for (const name of fs.readdirSync(codexHome).sort()) {
+    if (!name.startsWith("state_5")) {
+      out[name] = ""
+      continue
+    }
+    const file = path.join(codexHome, name)
+    const stat = fs.statSync(file, { bigint: true })
+    out[name] = `${stat.size} ${stat.mtimeNs} ${createHash("sha256").update(fs.readFileSync(file)).digest("hex")}`
+  }
+  return out
+}
+
+/** The catalog's listing, checked to leave Codex's database files untouched. */
+const expectCatalogAgreesUntouched = async (codexHome: string, codex: ReadonlyArray<CodexThread>) => {
+  const before = stateFiles(codexHome)
+  expect(Object.keys(before)).toContain("state_5.sqlite")
+  await expectCatalogAgrees(codexHome, { title: "", sortKey: "updated_at" }, codex, 0)
+  expect(stateFiles(codexHome)).toEqual(before)
+}
+
 describe(`names in Codex ${CODEX_VERSION}'s state_5.sqlite`, () => {
   it("threads Codex created and renamed, and a legacy thread renamed through Codex, list the same in the catalog", async (ctx) => {
     if (appServerUnavailable !== undefined) ctx.skip(appServerUnavailable)
@@ -729,8 +754,48 @@ describe(`names in Codex ${CODEX_VERSION}'s state_5.sqlite`, () => {
     })
     expect(byId.get(uuid(1))!.name).toBe("legacy db title")
     expect(byId.get(uuid(2))!.name).toBe("hand rename")
-    // Known gap, issue 13 open: the catalog does not read state_5.sqlite yet, so a legacy
-    // thread's database title does not override its index name.
-    ctx.skip("Codex side checked; the catalog does not read names from state_5.sqlite yet")
+    // Codex was killed: its last writes are in state_5.sqlite-wal, not yet in the database file.
+    expect(fs.existsSync(path.join(box.codexHome, "state_5.sqlite-wal"))).toBe(true)
+    await expectCatalogAgreesUntouched(box.codexHome, rows)
+  })
+
+  it("a rename a running Codex made a moment ago (in its write-ahead log only) lists at once, and again after the next one", async (ctx) => {
+    if (appServerUnavailable !== undefined) ctx.skip(appServerUnavailable)
+    if (catalogMissing !== undefined) ctx.skip(catalogMissing)
+    const box = sandbox()
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+    const server = await AppServer.start(box)
+    // One layer for the whole test: the second rename must be seen by a catalog that read the first.
+    const runtime = ManagedRuntime.make(lib!.NodeSessionIndex.layer({ codexHome: box.codexHome }))
+    try {
+      const listNames = async () => {
+        const page = await runtime.runPromise(Effect.flatMap(lib!.ThreadCatalog, (catalog) => catalog.page({ limit: 100 })))
+        return Object.fromEntries(page.threads.map((t) => [t.id, Option.getOrNull(t.name)]))
+      }
+      const ids: Array<string> = []
+      for (const text of ["live one", "live two"]) {
+        const { thread } = (await server.call("thread/start", { cwd: box.cwd })) as { thread: { id: string; path: string } }
+        ids.push(thread.id)
+        await server.call("turn/start", { threadId: thread.id, input: [{ type: "text", text, text_elements: [] }] })
+        for (let waited = 0; waited < 15_000 && !(fs.existsSync(thread.path) && fs.readFileSync(thread.path, "utf8").includes('"UserMessage"')); waited += 100) await sleep(100)
+      }
+      expect(await listNames()).toEqual({ [ids[0]!]: null, [ids[1]!]: null })
+      await server.setName(ids[0]!, "renamed while running")
+      // The database file is still the bare header Codex created; everything is in the log.
+      expect(fs.statSync(path.join(box.codexHome, "state_5.sqlite")).size).toBeLessThanOrEqual(4096)
+      expect(fs.statSync(path.join(box.codexHome, "state_5.sqlite-wal")).size).toBeGreaterThan(4096)
+      let before = stateFiles(box.codexHome)
+      expect(await listNames()).toEqual({ [ids[0]!]: "renamed while running", [ids[1]!]: null })
+      expect(stateFiles(box.codexHome)).toEqual(before)
+      await server.setName(ids[0]!, "renamed again")
+      await server.setName(ids[1]!, "live two") // equal to its preview: a paginated thread shows it
+      before = stateFiles(box.codexHome)
+      expect(await listNames()).toEqual({ [ids[0]!]: "renamed again", [ids[1]!]: "live two" })
+      expect(stateFiles(box.codexHome)).toEqual(before)
+      await expectCatalogAgreesUntouched(box.codexHome, (await listAll(server, { sortKey: "updated_at" })).rows)
+    } finally {
+      await runtime.dispose()
+      server.close()
+    }
   })
 })

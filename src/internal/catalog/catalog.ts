@@ -1,7 +1,7 @@
 /**
  * The `ThreadCatalog` service: walks the rollout folders, orders the files, reads the heads
  * it needs (remembered per file, size and mtime), filters, and names each page's threads with
- * one batched index lookup.
+ * one batched lookup in Codex's database (stateDb.ts) and one in the index.
  */
 import { Chunk, Effect, Layer, Option, Schema, Stream } from "effect"
 import * as fs from "node:fs"
@@ -16,6 +16,7 @@ import { describeFailure } from "../systemError.js"
 import { cwdKey, displayCwd, type Filters, passes, unixSeconds } from "./fields.js"
 import type { HeadSummary, SessionMeta } from "./head.js"
 import { activeRollouts, archivedRollouts, listingOrder, type RolloutFile, type SortKey } from "./rolloutFiles.js"
+import { rustTrim, StateDb, stateDbPath, type StateNames } from "./stateDb.js"
 import { SummaryCache } from "./summaries.js"
 
 const DEFAULT_PAGE = 25
@@ -29,6 +30,8 @@ interface Resolved {
   readonly order: "desc" | "asc"
   readonly archived: boolean
   readonly filters: Filters
+  /** Where Codex's database is (it may not exist). */
+  readonly stateDb: string
 }
 
 /** A listed thread before naming. */
@@ -87,14 +90,24 @@ const afterCursor = (files: ReadonlyArray<RolloutFile>, compare: (a: RolloutFile
   return low
 }
 
-/** `model_provider` of `config.toml`, the provider of threads that name none. */
-const defaultProvider = (codexHome: string): string => {
+/** What a listing reads from `config.toml`. */
+interface CodexConfig {
+  /** `model_provider`: the provider of threads that name none. */
+  readonly provider: string
+  /** `sqlite_home`: where Codex's database is. */
+  readonly sqliteHome: string | undefined
+}
+
+const readConfig = (codexHome: string): CodexConfig => {
   try {
     const config = parseToml(fs.readFileSync(path.join(codexHome, "config.toml"), "utf8"))
-    return typeof config.model_provider === "string" ? config.model_provider : "openai"
+    return {
+      provider: typeof config.model_provider === "string" ? config.model_provider : "openai",
+      sqliteHome: typeof config.sqlite_home === "string" ? config.sqlite_home : undefined
+    }
   } catch {
-    // Codex itself refuses to start on an unreadable config; a listing falls back to its default.
-    return "openai"
+    // Codex itself refuses to start on an unreadable config; a listing falls back to its defaults.
+    return { provider: "openai", sqliteHome: undefined }
   }
 }
 
@@ -122,13 +135,18 @@ export const make = Effect.gen(function* () {
   const settings = yield* Settings
   const reader = yield* IndexReader
   const cache = new SummaryCache(ROLLOUT_MAX_LINE_BYTES)
+  /** Codex's database, once a listing looked for it (a new one if `sqlite_home` moves it). */
+  let stateDb: StateDb | undefined
+  yield* Effect.addFinalizer(() => Effect.sync(() => stateDb?.close()))
   let generation = 0
   /** The newest walk of each listing, so that a page's cursor continues it without a new walk. */
   const walks = new Map<string, Walk>()
 
   const resolve = (options: ListOptions = {}): Resolved => {
-    const provider = defaultProvider(settings.codexHome)
+    const config = readConfig(settings.codexHome)
+    const provider = config.provider
     return {
+      stateDb: stateDbPath(settings.codexHome, config.sqliteHome),
       sortKey: options.sortKey ?? "updated_at",
       order: options.order ?? "desc",
       archived: options.archived ?? false,
@@ -186,22 +204,51 @@ export const make = Effect.gen(function* () {
       catch: (error) => ioFailure("read", (error as { file?: string }).file ?? settings.codexHome)((error as Error).cause ?? error)
     })
 
+  /** What Codex's database says about these threads, when there is a usable one. */
+  const databaseNames = (rows: ReadonlyArray<Row>, resolved: Resolved): Effect.Effect<StateNames | undefined> => {
+    if (rows.length === 0) return Effect.succeed(undefined)
+    if (stateDb?.file !== resolved.stateDb) {
+      stateDb?.close()
+      stateDb = new StateDb(resolved.stateDb)
+    }
+    const db = stateDb
+    return Effect.promise(() => db.lookup()).pipe(
+      Effect.tap(({ warning }) => (warning === undefined ? Effect.void : Effect.logWarning(warning))),
+      Effect.map(({ names }) => names)
+    )
+  }
+
   /**
-   * Names the threads with one batched index lookup. A legacy thread's name equal to its
-   * preview is none; a paginated thread (Codex 0.169's kind) keeps it, as Codex shows it.
+   * Names the threads as Codex 0.169 does, with one batched lookup in its database and one in
+   * the index. A `paginated` thread (what Codex 0.169 creates) has only the database's `name`,
+   * shown even when equal to its preview. A `legacy` thread has the database's title when it
+   * is not the first user message (a rename through Codex), else its index name, and none when
+   * that equals the preview.
    */
   const named = (rows: ReadonlyArray<Row>, resolved: Resolved) =>
-    reader.findNamesByIds(rows.map((row) => row.meta.id as ThreadId)).pipe(
-      // Heads only yield metas whose id is a hyphenated UUID.
-      Effect.catchTag("InvalidThreadId", Effect.die),
-      Effect.map((names) =>
-        rows.map((row) => {
-          const name = names.get(row.meta.id as ThreadId)
-          const shown = row.meta.historyMode === "legacy" && name === row.preview ? undefined : name
-          return summaryOf(row.file, row.meta, row.preview, resolved.archived, shown, resolved.filters.defaultProvider)
-        })
-      )
-    )
+    Effect.gen(function* () {
+      const fromDatabase = yield* databaseNames(rows, resolved)
+      // The index names only legacy threads without a title of their own in the database.
+      const fromIndex = rows.filter((row) => row.meta.historyMode === "legacy" && fromDatabase?.get(row.meta.id)?.title === undefined)
+      let indexNames: ReadonlyMap<string, string> = new Map()
+      if (fromIndex.length > 0) {
+        indexNames = yield* reader.findNamesByIds(fromIndex.map((row) => row.meta.id as ThreadId)).pipe(
+          // Heads only yield metas whose id is a hyphenated UUID.
+          Effect.catchTag("InvalidThreadId", Effect.die)
+        )
+      }
+      return rows.map((row) => {
+        const inDatabase = fromDatabase?.get(row.meta.id)
+        let name: string | undefined
+        if (row.meta.historyMode === "paginated") {
+          name = inDatabase?.name
+        } else {
+          const candidate = inDatabase?.title ?? indexNames.get(row.meta.id)
+          name = candidate === undefined || rustTrim(candidate) === rustTrim(row.preview) ? undefined : candidate
+        }
+        return summaryOf(row.file, row.meta, row.preview, resolved.archived, name, resolved.filters.defaultProvider)
+      })
+    })
 
   const threads = (options?: ListOptions): Stream.Stream<ThreadSummary, IndexIoError> => {
     const resolved = resolve(options)
@@ -269,4 +316,4 @@ export const make = Effect.gen(function* () {
   return ThreadCatalog.of({ threads, page, thread })
 })
 
-export const layer: Layer.Layer<ThreadCatalog, never, Settings | IndexReader> = Layer.effect(ThreadCatalog, make)
+export const layer: Layer.Layer<ThreadCatalog, never, Settings | IndexReader> = Layer.scoped(ThreadCatalog, make)
