@@ -63,10 +63,10 @@ export const threads = Command.make(
       const limited = Option.match(limit, { onNone: () => listing, onSome: (n) => Stream.take(listing, n) })
       let count = 0
       if (json) {
-        // One object per line, printed as read: a long listing starts at once.
-        yield* Stream.runForEach(limited, (thread) => {
-          count++
-          return Console.log(JSON.stringify(threadJson(thread)))
+        // One object per line, printed as read (a long listing starts at once), a write per chunk.
+        yield* Stream.runForEachChunk(limited, (threads) => {
+          count += Chunk.size(threads)
+          return Chunk.isEmpty(threads) ? Effect.void : Console.log(Chunk.join(Chunk.map(threads, (thread) => JSON.stringify(threadJson(thread))), "\n"))
         })
       } else {
         const rows = Chunk.toArray(yield* Stream.runCollect(limited))

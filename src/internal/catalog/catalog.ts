@@ -20,8 +20,12 @@ import { rustTrim, StateDb, stateDbPath, type StateNames } from "./stateDb.js"
 import { SummaryCache } from "./summaries.js"
 
 const DEFAULT_PAGE = 25
-/** Heads read per step of a stream: the event loop gets a turn between steps. */
-const STEP_FILES = 64
+/**
+ * Heads read, and threads named, per step of a stream: the event loop gets a turn between
+ * steps (a step of new heads takes ~15 ms), and each step's names cost one lookup (64 files a
+ * step cost 130 lookups of 10,000 threads, a third of a remembered listing).
+ */
+const STEP_FILES = 256
 /** A rollout's first line may carry megabytes of instructions; longer lines are unreadable. */
 const ROLLOUT_MAX_LINE_BYTES = 64 * 1024 * 1024
 

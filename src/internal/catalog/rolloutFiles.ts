@@ -44,6 +44,18 @@ const integerDirs = (dir: string, max: number): Array<{ name: string; value: num
     .map((entry) => ({ name: entry.name, value: Number(entry.name) }))
 
 /**
+ * Size, and mtime truncated to the millisecond. Node's `mtimeMs` is a double, which rounds a
+ * time within ~0.1 µs of the next millisecond up to it (and 0.999999999 s up to the next
+ * second): a whole number may be such a rounding, and is read again in nanoseconds.
+ */
+const sizeAndMtime = (file: string): { readonly size: number; readonly mtimeMs: number } => {
+  const stats = fs.statSync(file)
+  if (!Number.isInteger(stats.mtimeMs)) return { size: stats.size, mtimeMs: Math.floor(stats.mtimeMs) }
+  const exact = fs.statSync(file, { bigint: true })
+  return { size: Number(exact.size), mtimeMs: Number(exact.mtimeNs / 1_000_000n) }
+}
+
+/**
  * The rollouts directly in `dir`. A plain file wins over its `.zst` twin. Files that vanish
  * between the listing and their `stat` are left out.
  */
@@ -57,10 +69,9 @@ const rolloutsIn = (dir: string, day: RolloutFile["day"]): Array<RolloutFile> =>
     const file = path.join(dir, entry.name)
     const listed = compressed ? file.slice(0, -".zst".length) : file
     if (compressed && byPath.has(listed)) continue
-    let stats: fs.BigIntStats
+    let stats: { readonly size: number; readonly mtimeMs: number }
     try {
-      // In nanoseconds: a double of milliseconds rounds 0.999999999 s up to the next second.
-      stats = fs.statSync(file, { bigint: true })
+      stats = sizeAndMtime(file)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") continue
       throw error
@@ -72,8 +83,8 @@ const rolloutsIn = (dir: string, day: RolloutFile["day"]): Array<RolloutFile> =>
       id: match[2]!.toLowerCase(),
       nameTimestamp: match[1]!,
       day,
-      size: Number(stats.size),
-      mtimeMs: Number(stats.mtimeNs / 1_000_000n)
+      size: stats.size,
+      mtimeMs: stats.mtimeMs
     })
   }
   return [...byPath.values()]
