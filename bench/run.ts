@@ -1,10 +1,13 @@
 /**
- * The benchmark runner: `npm run bench [-- --size 1GiB --seed 7 --runs 5]`.
+ * The benchmark runner: `npm run bench [-- --size 1GiB --seed 7 --runs 5 --catalog-threads 10000]`.
  *
  * Generates (once, cached under bench/data/) a realistic index, then times each scenario for
  * this library and, in the same run, for what people would use instead: Codex's own algorithm
  * ported line for line, a readline + JSON.parse pass, and ripgrep when it is installed.
- * Prints a table with ratios and writes bench/results/<date>-<size>.json.
+ * Then the thread catalog's scenarios (catalog.ts) on a generated Codex home of
+ * `--catalog-threads` threads (default 1000), against a naive listing and `codex app-server`.
+ * Prints a table with ratios and writes bench/results/<date>-<size>.json. `--catalog-only`
+ * runs only the catalog's scenarios, `--no-catalog` all but them.
  */
 import { Effect, ManagedRuntime, Option } from "effect"
 import { spawnSync } from "node:child_process"
@@ -23,6 +26,8 @@ import { cliEntry, type CliTiming, timeCommand } from "./cli.js"
 import { benchCompaction, type CompactionResult } from "./compaction.js"
 import { makeFloor } from "./floor.js"
 import { rgAvailable, ripgrepFindNamesByIds } from "./baselines/ripgrep.js"
+import { render, renderTarget, type Row, type Timing, time } from "./table.js"
+import { benchCatalog, catalogJson, type CatalogResult, renderCatalog } from "./catalog.js"
 import { generateIndex, type GeneratedIndex, parseSize } from "../dist/cli/generate.js"
 
 interface Args {
@@ -31,6 +36,8 @@ interface Args {
   readonly seed: number
   readonly runs: number
   readonly workers: number
+  /** Threads of the catalog scenarios' Codex home. */
+  readonly catalogThreads: number
 }
 
 const parseArgs = (argv: ReadonlyArray<string>): Args => {
@@ -44,7 +51,8 @@ const parseArgs = (argv: ReadonlyArray<string>): Args => {
     sizeLabel,
     seed: Number(get("--seed") ?? 1),
     runs: Number(get("--runs") ?? 5),
-    workers: Number(get("--workers") ?? os.availableParallelism())
+    workers: Number(get("--workers") ?? os.availableParallelism()),
+    catalogThreads: Number(get("--catalog-threads") ?? 1000)
   }
 }
 
@@ -52,37 +60,6 @@ const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../
 const progress = (text: string) => {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${text}`)
   else process.stderr.write(`${text}\n`)
-}
-
-interface Timing {
-  readonly median: number
-  readonly min: number
-  readonly max: number
-  readonly runs: number
-}
-
-interface Row {
-  readonly scenario: string
-  readonly subject: string
-  readonly timing: Timing | undefined
-  readonly note?: string
-  /** A summary of the answer, to check every subject agrees. */
-  readonly answer?: string
-}
-
-const time = async (runs: number, run: () => Promise<unknown>): Promise<{ timing: Timing; last: unknown }> => {
-  const samples: Array<number> = []
-  let last: unknown
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now()
-    last = await run()
-    samples.push(performance.now() - start)
-  }
-  samples.sort((a, b) => a - b)
-  return {
-    timing: { median: samples[Math.floor(samples.length / 2)]!, min: samples[0]!, max: samples[samples.length - 1]!, runs },
-    last
-  }
 }
 
 const summarize = (answer: unknown): string => {
@@ -149,8 +126,25 @@ const memoryInChild = (args: Args): { peak: number; baseline: number } => {
   return { peak: Number(found?.[1] ?? NaN), baseline: Number(found?.[2] ?? NaN) }
 }
 
+const catalogArgs = (args: Args) => ({ threads: args.catalogThreads, seed: args.seed, runs: args.runs })
+
+const writeResults = (label: string, results: unknown): string => {
+  const dir = path.join(benchDir, "results")
+  fs.mkdirSync(dir, { recursive: true })
+  const out = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, "-")}-${label}.json`)
+  fs.writeFileSync(out, JSON.stringify(results, null, 2))
+  return path.relative(process.cwd(), out)
+}
+
 const main = async () => {
   const args = parseArgs(process.argv.slice(2))
+  if (process.argv.includes("--catalog-only")) {
+    const catalog = await benchCatalog(catalogArgs(args), benchDir, progress)
+    progress("done\n")
+    console.log(`\n${renderCatalog(catalog)}`)
+    const out = writeResults(`catalog-${args.catalogThreads}`, { args, node: process.version, cores: os.cpus().length, catalog: catalogJson(catalog) })
+    return console.log(`results: ${out}`)
+  }
   const { home, file, meta } = await ensureIndex(args)
   if (process.argv.includes("--probe-memory")) {
     warmPageCache(file)
@@ -273,12 +267,13 @@ const main = async () => {
   clearInterval(sampler)
   await runtime.dispose()
   const compaction = await benchCompaction(file, path.join(benchDir, "data", "compaction-scratch"), progress)
-  progress("done\n")
 
   progress("memory probe")
   const probed = memoryInChild(args)
   progress("start-up")
   const startup = await benchStartup(args)
+  const catalog: CatalogResult | undefined = process.argv.includes("--no-catalog") ? undefined : await benchCatalog(catalogArgs(args), benchDir, progress)
+  progress("done\n")
   const table = render(rows)
   const memory = [
     `session-index peak RSS, 3 x 1000-id scans in a process of its own (workers included): ${(probed.peak / 1e6).toFixed(0)} MB (${((probed.peak - probed.baseline) / 1e6).toFixed(0)} MB above the process before its first scan)`,
@@ -290,14 +285,9 @@ const main = async () => {
   console.log(renderStartup(startup))
   console.log(renderCompaction(size, compaction))
   console.log(renderTargets(size, rows, startup, probed))
-  const results = path.join(benchDir, "results")
-  fs.mkdirSync(results, { recursive: true })
-  const out = path.join(results, `${new Date().toISOString().replace(/[:.]/g, "-")}-${args.sizeLabel}.json`)
-  fs.writeFileSync(
-    out,
-    JSON.stringify({ args, sizeBytes: size, lines: meta.lines, node: process.version, cores: os.cpus().length, libraryPeakRss: probed, rows, startup, compaction }, null, 2)
-  )
-  console.log(`results: ${path.relative(process.cwd(), out)}`)
+  if (catalog !== undefined) console.log(`\n${renderCatalog(catalog)}`)
+  const out = writeResults(args.sizeLabel, { args, sizeBytes: size, lines: meta.lines, node: process.version, cores: os.cpus().length, libraryPeakRss: probed, rows, startup, compaction, catalog: catalog === undefined ? undefined : catalogJson(catalog) })
+  console.log(`results: ${out}`)
 }
 
 interface StartupResult {
@@ -390,10 +380,7 @@ const renderTargets = (size: number, rows: ReadonlyArray<Row>, startup: StartupR
     [`missing name / missing id, ${atSize}`, ratio(ours("missing name"), ours("missing id")), "<= 1.3", (x) => x <= 1.3],
     [`peak RSS MB, 1000-id scans, workers in, ${atSize}`, libraryRss.peak / 1e6, "<= 200", (x) => x <= 200]
   ]
-  const lines = targets.map(([label, value, goal, ok]) => {
-    const known = value !== undefined && Number.isFinite(value)
-    return `  ${label.padEnd(54)} ${known ? value.toFixed(2).padStart(7) : "-".padStart(7)}  target ${goal.padEnd(7)} ${known ? (ok(value) ? "met" : "NOT met") : "not measured"}`
-  })
+  const lines = targets.map(([label, value, goal, ok]) => renderTarget({ label, value, goal, ok }))
   return ["targets (ratios from this run; the scan ones are set for 1 GiB: npm run bench -- --size 1GiB):", ...lines].join("\n")
 }
 
@@ -405,26 +392,6 @@ const renderCompaction = (size: number, c: CompactionResult): string =>
     `  interrupted after           ${c.interrupts.map(([at, took]) => `${at} ms: done ${took.toFixed(0)} ms later`).join("; ")}`,
     `  peak RSS above baseline     ${c.peakRssMiB.toFixed(0)} MiB`
   ].join("\n")
-
-const render = (rows: ReadonlyArray<Row>): string => {
-  const ms = (t: Timing | undefined) => (t === undefined ? "-" : t.median < 10 ? t.median.toFixed(2) : t.median.toFixed(0))
-  const lines = [["scenario", "subject", "median ms", "min", "max", "vs session-index", "answer"]]
-  for (const row of rows) {
-    const ours = rows.find((r) => r.scenario === row.scenario && r.subject.startsWith("session-index"))?.timing
-    const factor = row.timing !== undefined && ours !== undefined ? row.timing.median / ours.median : 1
-    const ratio =
-      row.timing === undefined
-        ? (row.note ?? "")
-        : row.subject.startsWith("session-index") || ours === undefined
-          ? ""
-          : factor >= 1
-            ? `${factor.toFixed(1)}x slower`
-            : `${(1 / factor).toFixed(1)}x faster`
-    lines.push([row.scenario, row.subject, ms(row.timing), ms(row.timing && { ...row.timing, median: row.timing.min }), ms(row.timing && { ...row.timing, median: row.timing.max }), ratio, row.answer ?? ""])
-  }
-  const widths = lines[0]!.map((_, col) => Math.max(...lines.map((l) => l[col]!.length)))
-  return lines.map((l) => l.map((cell, col) => cell.padEnd(widths[col]!)).join("  ").trimEnd()).join("\n")
-}
 
 main().catch((error) => {
   console.error(error)

@@ -31,6 +31,7 @@ const head = async (file: string): Promise<{ id?: string | undefined; cwd?: stri
       } catch {
         continue
       }
+      if (typeof value !== "object" || value === null) continue // a line such as `null` or `[1,2]`
       if (value.type === "session_meta" && found.id === undefined) {
         found.id = value.payload?.id
         found.cwd = value.payload?.cwd
