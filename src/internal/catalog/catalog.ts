@@ -14,9 +14,9 @@ import { GitInfo, type ListOptions, type PageOptions, ThreadCatalog, ThreadSumma
 import { Settings } from "../config.js"
 import { describeFailure } from "../systemError.js"
 import { cwdKey, displayCwd, type Filters, passes, unixSeconds } from "./fields.js"
-import type { HeadSummary, SessionMeta } from "./head.js"
+import { type HeadSummary, rustTrim, type SessionMeta } from "./head.js"
 import { activeRollouts, archivedRollouts, listingOrder, type RolloutFile, type SortKey } from "./rolloutFiles.js"
-import { rustTrim, StateDb, stateDbPath, type StateNames } from "./stateDb.js"
+import { StateDb, stateDbPath, type StateNames } from "./stateDb.js"
 import { SummaryCache } from "./summaries.js"
 
 const DEFAULT_PAGE = 25

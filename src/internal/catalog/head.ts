@@ -8,8 +8,12 @@
 const HEAD_LINES = 10
 const HEAD_LINES_AFTER_META = 210
 const REQUEST_MARKER = "## My request for Codex:"
-/** Rust's `str::trim` whitespace (JavaScript's `trim` would also drop a byte order mark). */
-const RUST_WHITESPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/
+/** Rust's `str::trim` whitespace, Unicode White_Space (JavaScript's `trim` would also drop a byte order mark). */
+const RUST_SPACE = "[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+const RUST_WHITESPACE = new RegExp(`^${RUST_SPACE}*$`)
+const RUST_EDGES = new RegExp(`^${RUST_SPACE}+|${RUST_SPACE}+$`, "g")
+/** Rust's `str::trim`. */
+export const rustTrim = (text: string): string => text.replace(RUST_EDGES, "")
 const HYPHENATED_UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/
 
 export interface GitInfo {

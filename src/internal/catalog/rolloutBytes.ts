@@ -23,6 +23,12 @@ import * as fs from "node:fs"
 import { type LineSink, LineSplitter } from "../scan/lineSplitter.js"
 import { type BlockVisitor, lineStartOf, type ReadRequest, scanReverse } from "../scan/reverseReader.js"
 
+/**
+ * How to open a rollout for these readers: `O_NONBLOCK`, so that opening a FIFO named like a
+ * rollout does not wait for a writer (its positional reads then fail with `ESPIPE`).
+ */
+export const ROLLOUT_OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK
+
 export interface LineOptions {
   readonly maxLineBytes: number
   /** The largest read; reads start at 64 KiB (or this, if smaller) and double. Default 1 MiB. */

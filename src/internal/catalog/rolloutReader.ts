@@ -11,7 +11,7 @@ import { eventLoopTurn } from "../eventLoopTurn.js"
 import { ioError } from "../ioError.js"
 import { defaultScanOptions, FileShrankError } from "../scan/reverseReader.js"
 import { isSystemError } from "../systemError.js"
-import { CorruptZstdError, type Cursor, forwardCursor, type LineOptions, newestFirstCursor, type RawLine } from "./rolloutBytes.js"
+import { CorruptZstdError, type Cursor, forwardCursor, type LineOptions, newestFirstCursor, type RawLine, ROLLOUT_OPEN_FLAGS } from "./rolloutBytes.js"
 
 /** @internal */
 export const RolloutLine = Data.taggedEnum<Line>()
@@ -25,13 +25,11 @@ interface OpenRollout {
   readonly compressed: boolean
 }
 
-// O_NONBLOCK: opening a FIFO named like a rollout must not wait for a writer; it is then
-// refused as not a regular file.
-const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK
 
 const openFd = (file: string): Effect.Effect<number, NodeJS.ErrnoException> =>
   Effect.async((resume) => {
-    fs.open(file, OPEN_FLAGS, (error, fd) => resume(error === null ? Effect.succeed(fd) : Effect.fail(error)))
+    // A FIFO opens without waiting for a writer, and is then refused as not a regular file.
+    fs.open(file, ROLLOUT_OPEN_FLAGS, (error, fd) => resume(error === null ? Effect.succeed(fd) : Effect.fail(error)))
   })
 
 /** `path`, or its `.zst` twin when only that exists (Codex lists compressed rollouts without `.zst`). */

@@ -21,6 +21,7 @@ import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
+import { rustTrim } from "./head.js"
 
 export const STATE_DB_FILE = "state_5.sqlite"
 
@@ -282,9 +283,6 @@ export const loadSqlJs = (): Promise<SqlJs> => {
   return init({ wasmBinary: wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer })
 }
 
-/** Rust's `str::trim`: Unicode White_Space at both ends (a byte order mark stays). */
-const RUST_EDGES = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g
-export const rustTrim = (text: string): string => text.replace(RUST_EDGES, "")
 
 /**
  * The rows that can name a thread: an empty title, or one equal to the first user message

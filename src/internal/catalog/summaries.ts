@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs"
 import { HeadReader, type HeadSummary, PreviewFinder } from "./head.js"
-import { CorruptZstdError, forEachLine } from "./rolloutBytes.js"
+import { CorruptZstdError, forEachLine, ROLLOUT_OPEN_FLAGS } from "./rolloutBytes.js"
 import type { RolloutFile } from "./rolloutFiles.js"
 
 interface Remembered {
@@ -14,16 +14,13 @@ interface Remembered {
   readonly summary: HeadSummary
 }
 
-// O_NONBLOCK: opening a FIFO named like a rollout must not hang a listing (its positional
-// reads then fail with ESPIPE).
-const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK
 
 /**
  * Reads `file`'s head; for an archived file whose head has a meta but no preview, goes on to
  * the first preview anywhere in the file (`""` when there is none), as Codex does.
  */
 const readSummary = (file: RolloutFile, maxLineBytes: number, archived: boolean): HeadSummary => {
-  const fd = fs.openSync(file.file, OPEN_FLAGS)
+  const fd = fs.openSync(file.file, ROLLOUT_OPEN_FLAGS)
   try {
     const head = new HeadReader()
     let finder: PreviewFinder | undefined
