@@ -11,7 +11,7 @@ import { SessionIndexEntry, type ThreadId } from "../Schema.js"
 import { watchChanges } from "./changes.js"
 import { makeCoalescer } from "./coalescer.js"
 import { Settings } from "./config.js"
-import { decodeThreadId } from "./decode.js"
+import { decodeThreadId, decodeThreadIds } from "./decode.js"
 import { openPinned, readInto, step } from "./fileScan.js"
 import { findRollouts } from "./rollouts.js"
 import type { ParsedEntry } from "./scan/entryLine.js"
@@ -56,7 +56,7 @@ export const make: Effect.Effect<
   })
 
   const findNamesByIds = Effect.fn("IndexReader.findNamesByIds")(function* (ids: Iterable<ThreadId | string>) {
-    const wanted = yield* Effect.forEach(ids, decodeThreadId)
+    const wanted = yield* decodeThreadIds(ids)
     if (wanted.length === 0) return new Map<string, string>()
     const found = yield* coalescer.lookup(wanted)
     return new Map(Array.from(found, ([id, thread]) => [id, thread.name]))

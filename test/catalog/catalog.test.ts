@@ -169,6 +169,33 @@ describe("ThreadCatalog", () => {
     )
   })
 
+  it.effect("a re-listing shows a rename, a name taken back, and a new default provider, though no rollout changed", () => {
+    const rollouts: Array<Rollout> = [
+      { id: uuid(1), stamp: "2025-01-14T10-00-00", mtimeMs: 2000, preview: "fix ci", meta: { model_provider: "openai" } },
+      { id: uuid(2), stamp: "2025-01-14T10-00-01", mtimeMs: 1000, preview: "docs", meta: { model_provider: null } }
+    ]
+    const home = makeHome(rollouts, [[uuid(1), "first"]])
+    const rename = (id: string, name: string) =>
+      fs.appendFileSync(path.join(home, "session_index.jsonl"), JSON.stringify({ id, thread_name: name, updated_at: "2025-01-15T00:00:00Z" }) + "\n")
+    const shown = (threads: ReadonlyArray<ThreadSummary>) => threads.map((t) => [Option.getOrNull(t.name), t.modelProvider])
+    return withCatalog(home, (catalog) =>
+      Effect.gen(function* () {
+        expect(shown(yield* all(catalog))).toEqual([["first", "openai"], [null, "openai"]])
+        rename(uuid(1), "second")
+        rename(uuid(2), "named")
+        expect(shown(yield* all(catalog))).toEqual([["second", "openai"], ["named", "openai"]])
+        // A name equal to the preview is none again.
+        rename(uuid(2), "docs")
+        expect(shown(yield* all(catalog))).toEqual([["second", "openai"], [null, "openai"]])
+        // The thread that names no provider shows the configured one.
+        fs.writeFileSync(path.join(home, "config.toml"), 'model_provider = "openai"\n')
+        expect(shown(yield* all(catalog, { modelProviders: [] }))).toEqual([["second", "openai"], [null, "openai"]])
+        fs.writeFileSync(path.join(home, "config.toml"), 'model_provider = "local"\n')
+        expect(shown(yield* all(catalog, { modelProviders: [] }))).toEqual([["second", "openai"], [null, "local"]])
+      })
+    )
+  })
+
   it.effect("filters: sources cli and vscode, the configured provider (missing counts as it, empty does not), cwd", () => {
     const rollouts: Array<Rollout> = [
       { id: uuid(1), stamp: "2025-01-14T10-00-01", mtimeMs: 1, preview: "cli", meta: { model_provider: "openai" } },

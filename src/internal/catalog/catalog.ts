@@ -12,20 +12,26 @@ import { IndexReader } from "../../IndexReader.js"
 import { ThreadId } from "../../Schema.js"
 import { GitInfo, type ListOptions, type PageOptions, ThreadCatalog, ThreadSummary } from "../../ThreadCatalog.js"
 import { Settings } from "../config.js"
+import { eventLoopTurn } from "../eventLoopTurn.js"
 import { describeFailure } from "../systemError.js"
 import { cwdKey, displayCwd, type Filters, passes, unixSeconds } from "./fields.js"
-import { type HeadSummary, rustTrim, type SessionMeta } from "./head.js"
-import { activeRollouts, archivedRollouts, listingOrder, type RolloutFile, type SortKey } from "./rolloutFiles.js"
+import { rustTrim, type SessionMeta } from "./head.js"
+import { activeRollouts, archivedRollouts, FolderCache, listingOrder, type RolloutFile, type SortKey } from "./rolloutFiles.js"
 import { StateDb, stateDbPath, type StateNames } from "./stateDb.js"
-import { SummaryCache } from "./summaries.js"
+import { type Remembered, SummaryCache } from "./summaries.js"
 
 const DEFAULT_PAGE = 25
 /**
- * Heads read, and threads named, per step of a stream: the event loop gets a turn between
- * steps (a step of new heads takes ~15 ms), and each step's names cost one lookup (64 files a
- * step cost 130 lookups of 10,000 threads, a third of a remembered listing).
+ * Heads read between turns of the event loop (256 new heads take ~15 ms), and in the first
+ * step of a stream, so that its first rows come at once. Each later step reads twice as many,
+ * up to `MAX_STEP_READS`, and names its threads with one lookup: a lookup costs a few
+ * round trips through libuv's thread pool, and 40 of them were a tenth of a 10,000-thread
+ * listing.
  */
-const STEP_FILES = 256
+const STEP_READS = 256
+const MAX_STEP_READS = 4096
+/** Files per step when their heads are remembered: the step then costs its lookups only. */
+const STEP_FILES = 4096
 /** A rollout's first line may carry megabytes of instructions; longer lines are unreadable. */
 const ROLLOUT_MAX_LINE_BYTES = 64 * 1024 * 1024
 
@@ -43,6 +49,16 @@ interface Row {
   readonly file: RolloutFile
   readonly meta: SessionMeta
   readonly preview: string
+  /** Where the summary built from it is remembered. */
+  readonly remembered: Remembered<ThreadSummary>
+}
+
+/** A head that could not be read: which file, and why. */
+class HeadReadFailure {
+  constructor(
+    readonly file: string,
+    readonly cause: unknown
+  ) {}
 }
 
 /** A walk of one tree, ordered: what a cursor continues. */
@@ -138,7 +154,8 @@ const summaryOf = (file: RolloutFile, meta: SessionMeta, preview: string, archiv
 export const make = Effect.gen(function* () {
   const settings = yield* Settings
   const reader = yield* IndexReader
-  const cache = new SummaryCache(ROLLOUT_MAX_LINE_BYTES)
+  const cache = new SummaryCache<ThreadSummary>(ROLLOUT_MAX_LINE_BYTES)
+  const folders = new FolderCache()
   /** Codex's database, once a listing looked for it (a new one if `sqlite_home` moves it). */
   let stateDb: StateDb | undefined
   yield* Effect.addFinalizer(() => Effect.sync(() => stateDb?.close()))
@@ -174,12 +191,12 @@ export const make = Effect.gen(function* () {
   const walk = (resolved: Resolved): Effect.Effect<Walk, IndexIoError> =>
     Effect.try({
       try: () => {
-        const files = resolved.archived ? archivedRollouts(settings.codexHome) : activeRollouts(settings.codexHome)
+        const files = resolved.archived ? archivedRollouts(settings.codexHome, folders) : activeRollouts(settings.codexHome, folders)
         files.sort(compareFor(resolved))
         const made: Walk = { generation: ++generation, listing: listingKey(resolved), files }
         walks.set(made.listing, made)
         // Summaries of files no longer there are forgotten.
-        cache.retainOnly(new Set(files.map((file) => file.file)), resolved.archived)
+        cache.retainOnly(files, resolved.archived)
         return made
       },
       catch: ioFailure("list", path.join(settings.codexHome, resolved.archived ? "archived_sessions" : "sessions"))
@@ -191,21 +208,22 @@ export const make = Effect.gen(function* () {
       try: () => {
         const out: Array<Row> = []
         for (const file of files) {
-          let summary: HeadSummary
+          let remembered: Remembered<ThreadSummary>
           try {
-            summary = cache.get(file, resolved.archived)
+            remembered = cache.get(file, resolved.archived)
           } catch (error) {
             // A rollout removed between the walk and its read is simply no longer listed.
             if ((error as NodeJS.ErrnoException).code === "ENOENT") continue
-            throw Object.assign(new Error(describeFailure(error)), { file: file.file, cause: error })
+            throw new HeadReadFailure(file.file, error)
           }
-          const { meta, preview } = summary
+          const { meta, preview } = remembered.summary
           if (meta === undefined || preview === undefined || !passes(meta, resolved.filters)) continue
-          out.push({ file, meta, preview })
+          out.push({ file, meta, preview, remembered })
         }
         return out
       },
-      catch: (error) => ioFailure("read", (error as { file?: string }).file ?? settings.codexHome)((error as Error).cause ?? error)
+      catch: (error) =>
+        error instanceof HeadReadFailure ? ioFailure("read", error.file)(error.cause) : ioFailure("read", settings.codexHome)(error)
     })
 
   /** What Codex's database says about these threads, when there is a usable one. */
@@ -241,6 +259,8 @@ export const make = Effect.gen(function* () {
           Effect.catchTag("InvalidThreadId", Effect.die)
         )
       }
+      // What a thread shows besides its file's fields; its name is added to it below.
+      const shownKey = `${resolved.filters.defaultProvider}\u0000${process.cwd()}`
       return rows.map((row) => {
         const inDatabase = fromDatabase?.get(row.meta.id)
         let name: string | undefined
@@ -250,19 +270,57 @@ export const make = Effect.gen(function* () {
           const candidate = inDatabase?.title ?? indexNames.get(row.meta.id)
           name = candidate === undefined || rustTrim(candidate) === rustTrim(row.preview) ? undefined : candidate
         }
-        return summaryOf(row.file, row.meta, row.preview, resolved.archived, name, resolved.filters.defaultProvider)
+        // The file's fields are fixed by its size and mtime; the rest of what it shows is this key.
+        const key = name === undefined ? shownKey : `${shownKey}\u0000${name}`
+        const shown = row.remembered.shown
+        if (shown !== undefined && shown.key === key) return shown.value
+        const value = summaryOf(row.file, row.meta, row.preview, resolved.archived, name, resolved.filters.defaultProvider)
+        row.remembered.shown = { key, value }
+        return value
       })
+    })
+
+  /**
+   * The ends of a step's slices from `from`: each slice holds up to `STEP_READS` heads to
+   * read, the step up to `reads` of them and `STEP_FILES` files in all.
+   */
+  const stepSlices = (files: ReadonlyArray<RolloutFile>, from: number, archived: boolean, reads: number): Array<number> => {
+    const last = Math.min(files.length, from + Math.max(STEP_FILES, reads))
+    const ends: Array<number> = []
+    let read = 0
+    for (let at = from; at < last; at++) {
+      if (cache.has(files[at]!, archived)) continue
+      if (read === reads) return [...ends, at]
+      if (read > 0 && read % STEP_READS === 0) ends.push(at)
+      read++
+    }
+    return [...ends, last]
+  }
+
+  /** A step's listed threads, the event loop given a turn between its slices. */
+  const listedInSlices = (files: ReadonlyArray<RolloutFile>, from: number, ends: ReadonlyArray<number>, resolved: Resolved) =>
+    Effect.gen(function* () {
+      const rows: Array<Row> = []
+      let start = from
+      for (const end of ends) {
+        if (start > from) yield* eventLoopTurn
+        for (const row of yield* listed(files.slice(start, end), resolved)) rows.push(row)
+        start = end
+      }
+      return rows
     })
 
   const threads = (options?: ListOptions): Stream.Stream<ThreadSummary, IndexIoError> => {
     const resolved = resolve(options)
     return Stream.unwrap(
       Effect.map(walk(resolved), ({ files }) =>
-        Stream.paginateChunkEffect(0, (from) =>
+        Stream.paginateChunkEffect({ from: 0, reads: STEP_READS }, ({ from, reads }) =>
           Effect.gen(function* () {
-            const to = Math.min(files.length, from + STEP_FILES)
-            const rows = yield* named(yield* listed(files.slice(from, to), resolved), resolved)
-            return [Chunk.unsafeFromArray(rows), to < files.length ? Option.some(to) : Option.none()] as const
+            const ends = stepSlices(files, from, resolved.archived, reads)
+            const to = ends[ends.length - 1]!
+            const rows = yield* named(yield* listedInSlices(files, from, ends, resolved), resolved)
+            const next = { from: to, reads: Math.min(2 * reads, MAX_STEP_READS) }
+            return [Chunk.unsafeFromArray(rows), to < files.length ? Option.some(next) : Option.none()] as const
           })
         )
       )
@@ -288,7 +346,7 @@ export const make = Effect.gen(function* () {
     const rows: Array<Row> = []
     let next = start
     while (rows.length < limit && next < current.files.length) {
-      const batch = current.files.slice(next, next + Math.min(STEP_FILES, limit - rows.length))
+      const batch = current.files.slice(next, next + Math.min(STEP_READS, limit - rows.length))
       next += batch.length
       for (const row of yield* listed(batch, resolved)) rows.push(row)
     }
@@ -302,15 +360,18 @@ export const make = Effect.gen(function* () {
     const threadId = yield* Schema.decodeUnknown(ThreadId)(id).pipe(Effect.mapError(() => new InvalidThreadId({ input: id })))
     for (const archived of [false, true]) {
       const files = yield* Effect.try({
-        try: () => (archived ? archivedRollouts(settings.codexHome) : activeRollouts(settings.codexHome)).filter((file) => file.id === threadId),
+        try: () => (archived ? archivedRollouts(settings.codexHome, folders) : activeRollouts(settings.codexHome, folders)).filter((file) => file.id === threadId),
         catch: ioFailure("list", settings.codexHome)
       })
       files.sort(listingOrder("updated_at", "desc"))
       const resolved = resolve({ archived, sources: [], modelProviders: [] })
       for (const file of files) {
-        const { meta, preview } = yield* Effect.try({ try: () => cache.get(file, archived), catch: ioFailure("read", file.file) })
+        const remembered = yield* Effect.try({ try: () => cache.get(file, archived), catch: ioFailure("read", file.file) })
+        const { meta, preview } = remembered.summary
         if (meta === undefined) continue
-        const [found] = yield* named([{ file, meta, preview: preview ?? "" }], resolved)
+        // A thread without a preview is never listed: what it shows here is not remembered.
+        const row = preview === undefined ? { file, meta, preview: "", remembered: { ...remembered, shown: undefined } } : { file, meta, preview, remembered }
+        const [found] = yield* named([row], resolved)
         return Option.some(found!)
       }
     }

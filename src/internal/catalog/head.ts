@@ -132,15 +132,16 @@ export const previewOf = (payload: Record<string, unknown>): string | undefined 
   return text !== "" ? text : images ? "[Image]" : undefined
 }
 
-const parse = (line: Uint8Array): unknown => {
+const parse = (line: Buffer): unknown => {
   try {
-    return JSON.parse(DECODER.decode(line))
+    // A byte order mark is kept (Buffer's decoder does not drop one): Codex's parser rejects a
+    // line starting with one.
+    return JSON.parse(line.toString("utf8"))
   } catch {
     return undefined
   }
 }
 
-// A byte order mark is kept: Codex's parser rejects a line starting with one.
 const DECODER = new TextDecoder("utf-8", { ignoreBOM: true })
 const ASCII_SPACE = new Uint8Array(128)
 for (const byte of [9, 10, 11, 12, 13, 32]) ASCII_SPACE[byte] = 1
@@ -162,10 +163,10 @@ const ITEM_COMPLETED = bytesOf('"item_completed"')
 // A type spelled with escapes (`"session\u005fmeta"`) is the same string to a JSON parser.
 const ESCAPE = bytesOf("\\u")
 
-const contains = (line: Uint8Array, what: Buffer): boolean => Buffer.from(line.buffer, line.byteOffset, line.byteLength).includes(what)
+const contains = (line: Buffer, what: Buffer): boolean => line.includes(what)
 
 /** Whether a line can hold a user message that makes a preview (else it need not be parsed). */
-const mayHoldPreview = (line: Uint8Array): boolean => contains(line, USER_MESSAGE) || contains(line, ITEM_COMPLETED) || contains(line, ESCAPE)
+const mayHoldPreview = (line: Buffer): boolean => contains(line, USER_MESSAGE) || contains(line, ITEM_COMPLETED) || contains(line, ESCAPE)
 
 /**
  * Feeds a rollout's lines in order, without their terminator (undefined for a line too long
@@ -178,7 +179,7 @@ export class HeadReader {
   private preview: string | undefined
 
   /** Takes the next line; returns false once no later line can change the summary. */
-  push(line: Uint8Array | undefined): boolean {
+  push(line: Buffer | undefined): boolean {
     if (line !== undefined && isBlank(line)) return true
     this.counted++
     if (line !== undefined && this.mayMatter(line)) this.take(parse(line))
@@ -186,7 +187,7 @@ export class HeadReader {
     return this.counted < (this.meta !== undefined ? HEAD_LINES_AFTER_META : HEAD_LINES)
   }
 
-  private mayMatter(line: Uint8Array): boolean {
+  private mayMatter(line: Buffer): boolean {
     if (this.meta === undefined && (contains(line, SESSION_META) || contains(line, ESCAPE))) return true
     return this.preview === undefined && mayHoldPreview(line)
   }
@@ -209,7 +210,7 @@ export class HeadReader {
 export class PreviewFinder {
   preview: string | undefined
 
-  push(line: Uint8Array | undefined): boolean {
+  push(line: Buffer | undefined): boolean {
     if (line === undefined || !mayHoldPreview(line)) return true
     const value = parse(line)
     if (isRecord(value) && value.type === "event_msg" && isRecord(value.payload)) this.preview = previewOf(value.payload)

@@ -28,87 +28,214 @@ export interface RolloutFile {
   readonly mtimeMs: number
 }
 
-const listDir = (dir: string): Array<fs.Dirent> => {
+/** A rollout as its folder's listing names it, before its `stat`. */
+interface NamedRollout {
+  readonly file: string
+  readonly path: string
+  readonly compressed: boolean
+  readonly id: string
+  readonly nameTimestamp: string
+  /** What the last walk made of it: reused while its size and mtime hold. */
+  last: RolloutFile | undefined
+}
+
+/** What a walk takes from a folder's listing: its subfolders, and the rollouts among its files. */
+interface Entries {
+  readonly dirs: ReadonlyArray<string>
+  readonly rollouts: ReadonlyArray<NamedRollout>
+}
+
+const NO_ENTRIES: Entries = { dirs: [], rollouts: [] }
+
+/**
+ * A folder's entries as last read, and the folder's ctime then: unset on the first read
+ * (taken without a `stat`, so a walk from cold pays nothing for it).
+ */
+interface KnownFolder {
+  readonly ctimeMs: number | undefined
+  readonly entries: Entries
+}
+
+/**
+ * Only a ctime this much older than the clock is trusted: a folder changed again within the
+ * timestamp granularity of its file system (a few milliseconds on Linux, 2 s on FAT) could
+ * keep its ctime, and would then not be read again.
+ */
+const SETTLED_MS = 3000
+
+/**
+ * Remembers folders' entries by their ctime, so that a walk lists again only folders whose
+ * entries changed (adding, removing or renaming an entry sets its folder's ctime, and nothing
+ * can set a ctime back): on a re-listing, one `stat` per folder instead of a `readdir`, and
+ * no file name parsed again. The files' own sizes and mtimes are not remembered: appending
+ * to a rollout does not touch its folder, so every walk stats every file (and keeps the
+ * record of one whose size and mtime did not change, with the path strings a listing's
+ * caches are keyed by).
+ */
+export class FolderCache {
+  private readonly known = new Map<string, KnownFolder>()
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  entries(dir: string): Entries {
+    const known = this.known.get(dir)
+    let ctimeMs: number | undefined
+    if (known !== undefined) {
+      const stats = folderStats(dir)
+      if (stats === undefined || !stats.isDirectory()) {
+        this.known.delete(dir)
+        return NO_ENTRIES
+      }
+      if (known.ctimeMs === stats.ctimeMs) return known.entries
+      if (stats.ctimeMs < this.now() - SETTLED_MS) ctimeMs = stats.ctimeMs
+    }
+    const entries = readEntries(dir)
+    if (entries === undefined) this.known.delete(dir)
+    else this.known.set(dir, { ctimeMs, entries })
+    return entries ?? NO_ENTRIES
+  }
+
+  /** Forgets folders not seen by the walk that just ended, so memory follows the home. */
+  retainOnly(seen: ReadonlySet<string>, under: string): void {
+    for (const dir of this.known.keys()) {
+      if ((dir === under || dir.startsWith(under + path.sep)) && !seen.has(dir)) this.known.delete(dir)
+    }
+  }
+}
+
+const isMissing = (error: unknown): boolean =>
+  (error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "ENOTDIR"
+
+const folderStats = (dir: string): fs.Stats | undefined => {
   try {
-    return fs.readdirSync(dir, { withFileTypes: true })
+    return fs.statSync(dir)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "ENOTDIR") return []
+    if (isMissing(error)) return undefined
     throw error
   }
 }
 
-/** Folders named by an integer of at most `max` (Codex reads years as u16, months and days as u8). */
-const integerDirs = (dir: string, max: number): Array<{ name: string; value: number }> =>
-  listDir(dir)
-    .filter((entry) => entry.isDirectory() && UNSIGNED.test(entry.name) && Number(entry.name) <= max)
-    .map((entry) => ({ name: entry.name, value: Number(entry.name) }))
-
-/**
- * Size, and mtime truncated to the millisecond. Node's `mtimeMs` is a double, which rounds a
- * time within ~0.1 µs of the next millisecond up to it (and 0.999999999 s up to the next
- * second): a whole number may be such a rounding, and is read again in nanoseconds.
- */
-const sizeAndMtime = (file: string): { readonly size: number; readonly mtimeMs: number } => {
-  const stats = fs.statSync(file)
-  if (!Number.isInteger(stats.mtimeMs)) return { size: stats.size, mtimeMs: Math.floor(stats.mtimeMs) }
-  const exact = fs.statSync(file, { bigint: true })
-  return { size: Number(exact.size), mtimeMs: Number(exact.mtimeNs / 1_000_000n) }
+/** Undefined when `dir` is missing or not a folder. */
+const readEntries = (dir: string): Entries | undefined => {
+  let listed: Array<fs.Dirent>
+  try {
+    listed = fs.readdirSync(dir, { withFileTypes: true })
+  } catch (error) {
+    if (isMissing(error)) return undefined
+    throw error
+  }
+  const dirs: Array<string> = []
+  const files: Array<string> = []
+  for (const entry of listed) {
+    if (entry.isDirectory()) dirs.push(entry.name)
+    else if (entry.isFile()) files.push(entry.name)
+  }
+  return { dirs, rollouts: namedRollouts(dir, files) }
 }
 
-/**
- * The rollouts directly in `dir`. A plain file wins over its `.zst` twin. Files that vanish
- * between the listing and their `stat` are left out.
- */
-const rolloutsIn = (dir: string, day: RolloutFile["day"]): Array<RolloutFile> => {
-  const byPath = new Map<string, RolloutFile>()
-  for (const entry of listDir(dir)) {
-    if (!entry.isFile()) continue
-    const match = ROLLOUT_NAME.exec(entry.name)
+/** The rollouts among a folder's files. A plain file wins over its `.zst` twin. */
+const namedRollouts = (dir: string, files: ReadonlyArray<string>): Array<NamedRollout> => {
+  const out: Array<NamedRollout> = []
+  let plain: Set<string> | undefined
+  for (const name of files) {
+    if (!name.startsWith("rollout-")) continue
+    const match = ROLLOUT_NAME.exec(name)
     if (match === null) continue
     const compressed = match[3] !== undefined
-    const file = path.join(dir, entry.name)
-    const listed = compressed ? file.slice(0, -".zst".length) : file
-    if (compressed && byPath.has(listed)) continue
-    let stats: { readonly size: number; readonly mtimeMs: number }
-    try {
-      stats = sizeAndMtime(file)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") continue
-      throw error
+    if (compressed) {
+      plain ??= new Set(files)
+      if (plain.has(name.slice(0, -".zst".length))) continue
     }
-    byPath.set(listed, {
+    const file = dir + path.sep + name
+    out.push({
       file,
-      path: listed,
+      path: compressed ? file.slice(0, -".zst".length) : file,
       compressed,
       id: match[2]!.toLowerCase(),
       nameTimestamp: match[1]!,
-      day,
-      size: stats.size,
-      mtimeMs: stats.mtimeMs
+      last: undefined
     })
-  }
-  return [...byPath.values()]
-}
-
-/** Every active rollout under `<codexHome>/sessions`, unordered. */
-export const activeRollouts = (codexHome: string): Array<RolloutFile> => {
-  const root = path.join(codexHome, "sessions")
-  const out: Array<RolloutFile> = []
-  for (const year of integerDirs(root, 65535)) {
-    const yearDir = path.join(root, year.name)
-    for (const month of integerDirs(yearDir, 255)) {
-      const monthDir = path.join(yearDir, month.name)
-      for (const day of integerDirs(monthDir, 255)) {
-        for (const file of rolloutsIn(path.join(monthDir, day.name), [year.value, month.value, day.value])) out.push(file)
-      }
-    }
   }
   return out
 }
 
+/** Folders named by an integer of at most `max` (Codex reads years as u16, months and days as u8). */
+const integerDirs = (entries: Entries, max: number): Array<{ name: string; value: number }> =>
+  entries.dirs
+    .filter((name) => UNSIGNED.test(name) && Number(name) <= max)
+    .map((name) => ({ name, value: Number(name) }))
+
+/**
+ * Size, and mtime truncated to the millisecond; undefined for a file that is gone. Node's
+ * `mtimeMs` is a double, which rounds a time within ~0.1 µs of the next millisecond up to it
+ * (and 0.999999999 s up to the next second): a whole number may be such a rounding, and is
+ * read again in nanoseconds.
+ */
+const sizeAndMtime = (file: string): { readonly size: number; readonly mtimeMs: number } | undefined => {
+  const stats = fs.statSync(file, { throwIfNoEntry: false })
+  if (stats === undefined) return undefined
+  if (!Number.isInteger(stats.mtimeMs)) return { size: stats.size, mtimeMs: Math.floor(stats.mtimeMs) }
+  const exact = fs.statSync(file, { bigint: true, throwIfNoEntry: false })
+  return exact === undefined ? undefined : { size: Number(exact.size), mtimeMs: Number(exact.mtimeNs / 1_000_000n) }
+}
+
+/**
+ * The folder's rollouts with their sizes and mtimes, into `out`. Files that vanish between
+ * the listing and their `stat` are left out.
+ */
+const rolloutsIn = (entries: Entries, day: RolloutFile["day"], out: Array<RolloutFile>): void => {
+  for (const named of entries.rollouts) {
+    const stats = sizeAndMtime(named.file)
+    if (stats === undefined) continue
+    const last = named.last
+    if (last !== undefined && last.size === stats.size && last.mtimeMs === stats.mtimeMs) {
+      out.push(last)
+      continue
+    }
+    const made: RolloutFile = {
+      file: named.file,
+      path: named.path,
+      compressed: named.compressed,
+      id: named.id,
+      nameTimestamp: named.nameTimestamp,
+      day,
+      size: stats.size,
+      mtimeMs: stats.mtimeMs
+    }
+    named.last = made
+    out.push(made)
+  }
+}
+
+/** Every active rollout under `<codexHome>/sessions`, unordered. */
+export const activeRollouts = (codexHome: string, folders: FolderCache = new FolderCache()): Array<RolloutFile> => {
+  const root = path.join(codexHome, "sessions")
+  const out: Array<RolloutFile> = []
+  const seen = new Set<string>([root])
+  for (const year of integerDirs(folders.entries(root), 65535)) {
+    const yearDir = root + path.sep + year.name
+    seen.add(yearDir)
+    for (const month of integerDirs(folders.entries(yearDir), 255)) {
+      const monthDir = yearDir + path.sep + month.name
+      seen.add(monthDir)
+      for (const day of integerDirs(folders.entries(monthDir), 255)) {
+        const dayDir = monthDir + path.sep + day.name
+        seen.add(dayDir)
+        rolloutsIn(folders.entries(dayDir), [year.value, month.value, day.value], out)
+      }
+    }
+  }
+  folders.retainOnly(seen, root)
+  return out
+}
+
 /** Every archived rollout (the top level of `<codexHome>/archived_sessions`), unordered. */
-export const archivedRollouts = (codexHome: string): Array<RolloutFile> =>
-  rolloutsIn(path.join(codexHome, "archived_sessions"), undefined)
+export const archivedRollouts = (codexHome: string, folders: FolderCache = new FolderCache()): Array<RolloutFile> => {
+  const root = path.join(codexHome, "archived_sessions")
+  const out: Array<RolloutFile> = []
+  rolloutsIn(folders.entries(root), undefined, out)
+  return out
+}
 
 export type SortKey = "created_at" | "updated_at"
 

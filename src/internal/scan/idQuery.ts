@@ -22,7 +22,14 @@ import { SkipSearch } from "./skipSearch.js"
 export const SEARCH_MAX_IDS = 4096
 
 export class IdQuery {
-  private readonly filter = new Uint8Array(1 << 20)
+  /**
+   * `idFilterKey`s of the wanted ids, shifted right by `filterShift`. Walking decides every
+   * line from it and takes all 20 bits (1 MiB); searching only checks the search's rare stops
+   * with it, and a table of 4 to 64 KiB spares every lookup a megabyte to clear (a listing
+   * makes dozens of lookups of a few hundred ids).
+   */
+  private readonly filter: Uint8Array
+  private readonly filterShift: number
   private readonly slots: Map<string, number>
   readonly matches: Array<NamedThread | undefined>
   private remaining: number
@@ -36,14 +43,15 @@ export class IdQuery {
     strategy?: "search" | "walk"
   ) {
     this.slots = new Map()
-    for (const id of ids) {
-      if (this.slots.has(id)) continue
-      this.slots.set(id, this.slots.size)
-      this.filter[idFilterKey(viewOf(Buffer.from(id, "latin1")), 0)] = 1
-    }
+    for (const id of ids) if (!this.slots.has(id)) this.slots.set(id, this.slots.size)
+    const search = (strategy ?? (this.slots.size <= SEARCH_MAX_IDS ? "search" : "walk")) === "search"
+    const filterBits = !search ? 20 : this.slots.size <= 256 ? 12 : 16
+    this.filterShift = 20 - filterBits
+    this.filter = new Uint8Array(1 << filterBits)
+    for (const id of this.slots.keys()) this.filter[idFilterKey(viewOf(Buffer.from(id, "latin1")), 0) >>> this.filterShift] = 1
     this.matches = new Array(this.slots.size)
     this.remaining = this.slots.size
-    if ((strategy ?? (this.slots.size <= SEARCH_MAX_IDS ? "search" : "walk")) === "search") {
+    if (search) {
       const count = this.slots.size
       // Case-folded, as ids compare. 14 bits (16 KiB, within the L1 cache) up to 32 ids;
       // measured on 1 GiB, 17 bits beat 18 from 256 to 4096 ids (fewer cache misses outweigh
@@ -114,10 +122,11 @@ export class IdQuery {
     if (this.remaining === 0) return true
     const view = viewOf(buf)
     const filter = this.filter
+    const filterShift = this.filterShift
     const slots = this.slots
     // Ids that fit: starting at `blockStart` up to 36 bytes before the block's end.
     const found = this.skip!.find(view, blockStart, blockEnd - ID_LENGTH + 1, (at) =>
-      filter[idFilterKey(view, at)] === 1 && slots.has(idText(buf, at)) ? lineEndOf(buf, at + ID_LENGTH, blockEnd) : -1
+      filter[idFilterKey(view, at) >>> filterShift] === 1 && slots.has(idText(buf, at)) ? lineEndOf(buf, at + ID_LENGTH, blockEnd) : -1
     )
     let settledFrom = blockEnd
     for (let i = found.length - 1; i >= 0; i--) {
