@@ -97,8 +97,9 @@ export class FolderCache {
 
   /** Forgets folders not seen by the walk that just ended, so memory follows the home. */
   retainOnly(seen: ReadonlySet<string>, under: string): void {
+    const inside = under + path.sep
     for (const dir of this.known.keys()) {
-      if ((dir === under || dir.startsWith(under + path.sep)) && !seen.has(dir)) this.known.delete(dir)
+      if (!seen.has(dir) && (dir === under || dir.startsWith(inside))) this.known.delete(dir)
     }
   }
 }

@@ -118,6 +118,7 @@ export class SummaryCache<Shown> {
   /** Forgets files no longer listed, so memory follows the home, not its history. */
   retainOnly(files: ReadonlyArray<RolloutFile>, archived: boolean): void {
     const remembered = archived ? this.archived : this.active
+    if (remembered.size === 0) return
     let kept = 0
     for (const file of files) if (remembered.has(file.file)) kept++
     if (kept === remembered.size) return
