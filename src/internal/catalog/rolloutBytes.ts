@@ -91,7 +91,8 @@ const STOP: unique symbol = Symbol("stop")
 
 type Sink = (line: Buffer | undefined, offset: number, terminated: boolean) => boolean
 
-const withoutCr = (buf: Buffer, start: number, end: number): Buffer =>
+/** The line `buf[start, end)` without a trailing `\r`. */
+export const withoutCr = (buf: Buffer, start: number, end: number): Buffer =>
   buf.subarray(start, end > start && buf[end - 1] === CR ? end - 1 : end)
 
 /**

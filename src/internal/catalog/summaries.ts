@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs"
 import { HeadReader, type HeadSummary, PreviewFinder } from "./head.js"
-import { CorruptZstdError, forEachLine, ROLLOUT_OPEN_FLAGS } from "./rolloutBytes.js"
+import { CorruptZstdError, forEachLine, ROLLOUT_OPEN_FLAGS, withoutCr } from "./rolloutBytes.js"
 import type { RolloutFile } from "./rolloutFiles.js"
 
 /** What is known of one file as of its size and mtime. */
@@ -16,7 +16,6 @@ export interface Remembered<Shown> {
   /** What a listing last made of it, and under what key: reused while the key holds. */
   shown: { readonly key: string; readonly value: Shown } | undefined
 }
-
 
 const ONE_READ_BYTES = 64 * 1024
 let oneReadBuffer: Buffer | undefined
@@ -39,12 +38,15 @@ const headFromOneRead = (fd: number, maxLineBytes: number): HeadSummary | undefi
       newline = bytes.length
     }
     if (newline - from > maxLineBytes) return undefined
-    const end = newline > from && bytes[newline - 1] === 13 ? newline - 1 : newline
-    if (!head.push(bytes.subarray(from, end))) return head.summary()
+    if (!head.push(withoutCr(bytes, from, newline))) return head.summary()
     from = newline + 1
   }
   return whole ? head.summary() : undefined
 }
+
+/** Whether `summary` is final: an archived thread with a meta but no preview looks further. */
+const complete = (summary: HeadSummary, archived: boolean): boolean =>
+  !archived || summary.meta === undefined || summary.preview !== undefined
 
 /**
  * Reads `file`'s head; for an archived file whose head has a meta but no preview, goes on to
@@ -55,20 +57,19 @@ const readSummary = (file: RolloutFile, maxLineBytes: number, archived: boolean)
   try {
     if (!file.compressed) {
       const summary = headFromOneRead(fd, maxLineBytes)
-      if (summary !== undefined && (!archived || summary.meta === undefined || summary.preview !== undefined)) return summary
+      if (summary !== undefined && complete(summary, archived)) return summary
     }
     const head = new HeadReader()
     let finder: PreviewFinder | undefined
     forEachLine(fd, file.compressed, { maxLineBytes }, (line) => {
       if (finder !== undefined) return finder.push(line)
       if (head.push(line)) return true
-      const { meta, preview } = head.summary()
-      if (!archived || meta === undefined || preview !== undefined) return false
+      if (complete(head.summary(), archived)) return false
       finder = new PreviewFinder()
       return true
     })
     const summary = head.summary()
-    if (!archived || summary.meta === undefined || summary.preview !== undefined) return summary
+    if (complete(summary, archived)) return summary
     return { meta: summary.meta, preview: finder?.preview ?? "" }
   } finally {
     fs.closeSync(fd)
