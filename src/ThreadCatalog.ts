@@ -119,7 +119,8 @@ export interface ThreadPage {
  * The thread catalog. Provided by `NodeSessionIndex.layer` beside the index services.
  *
  * - `threads`: every thread of the listing, as a stream: the whole listing costs one walk of
- *   the folders and one head read per rollout not already remembered.
+ *   the folders and one head read per rollout not already remembered. The walk `stat`s every
+ *   rollout, or with the layer's `watch` option only those a kernel notification named.
  * - `page`: one page of it, for pickers; a cursor continues the same walk, and no thread is
  *   lost or repeated at page boundaries.
  * - `thread`: a thread by id, active or archived.

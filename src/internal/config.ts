@@ -28,6 +28,8 @@ export interface Tuning extends Options {
   readonly incremental?: boolean | undefined
   /** The `flock` binding; tests pass a refusing one, or none. Default: `fs-ext-extra-prebuilt` if it loads. */
   readonly flock?: Option.Option<FlockBinding> | undefined
+  /** With `watch`: how long the event loop may stand still before the catalog trusts no notification. Default 1 s. */
+  readonly watchStallLimitMs?: number | undefined
   /** The system calls of an append; tests pass failing ones. */
   readonly appendFs?: AppendFs | undefined
 }
@@ -47,6 +49,8 @@ export class Settings extends Context.Tag("session-index/Settings")<Settings, {
   readonly flock: Option.Option<FlockBinding>
   readonly appendFs: AppendFs
   readonly scan: ReverseScanOptions
+  /** Undefined when the catalog does not watch its folders. */
+  readonly watch: { readonly stallLimitMs: number } | undefined
 }>() {}
 
 export const INDEX_FILE = "session_index.jsonl"
@@ -85,7 +89,8 @@ export const settingsLayer = (options: Tuning = {}): Layer.Layer<Settings, never
         lockTimeoutMs: options.lockTimeoutMs ?? 10_000,
         flock: options.flock ?? loadBinding(),
         appendFs: options.appendFs ?? nodeAppendFs,
-        scan: { ...defaultScanOptions, maxLineBytes: options.maxLineBytes ?? defaultScanOptions.maxLineBytes }
+        scan: { ...defaultScanOptions, maxLineBytes: options.maxLineBytes ?? defaultScanOptions.maxLineBytes },
+        watch: options.watch === true ? { stallLimitMs: options.watchStallLimitMs ?? 1000 } : undefined
       }
     })
   )

@@ -55,9 +55,9 @@ const makeHome = (rollouts: ReadonlyArray<Rollout>, index: ReadonlyArray<[string
   return home
 }
 
-const withCatalog = <A, E>(home: string, body: (catalog: ThreadCatalog["Type"]) => Effect.Effect<A, E>) =>
+const withCatalog = <A, E>(home: string, body: (catalog: ThreadCatalog["Type"]) => Effect.Effect<A, E>, options: { readonly watch?: boolean } = {}) =>
   Effect.flatMap(ThreadCatalog, body).pipe(
-    Effect.provide(layerWith({ codexHome: home, workers: 0 })),
+    Effect.provide(layerWith({ codexHome: home, workers: 0, ...options })),
     Effect.ensuring(Effect.sync(() => fs.rmSync(home, { recursive: true, force: true })))
   )
 
@@ -193,6 +193,36 @@ describe("ThreadCatalog", () => {
         fs.writeFileSync(path.join(home, "config.toml"), 'model_provider = "local"\n')
         expect(shown(yield* all(catalog, { modelProviders: [] }))).toEqual([["second", "openai"], [null, "local"]])
       })
+    )
+  })
+
+  it.effect("with watches, a listing right after a change sees it: an append, a new rollout, a removed one", () => {
+    const rollouts: Array<Rollout> = [
+      { id: uuid(1), stamp: "2025-01-14T10-00-00", mtimeMs: 2000, preview: "one" },
+      { id: uuid(2), stamp: "2025-01-14T10-00-01", mtimeMs: 1000, preview: "two" }
+    ]
+    const home = makeHome(rollouts)
+    const file = (r: Rollout) => path.join(home, "sessions/2025/01/14", `rollout-${r.stamp}-${r.id}.jsonl`)
+    return withCatalog(
+      home,
+      (catalog) =>
+        Effect.gen(function* () {
+          expect(ids(yield* all(catalog))).toEqual([uuid(1), uuid(2)])
+          // Changed and listed within one turn of the event loop: no notification read yet.
+          fs.appendFileSync(file(rollouts[1]!), userLine("more") + "\n")
+          fs.utimesSync(file(rollouts[1]!), 3.0015, 3.0015)
+          const listed = yield* all(catalog)
+          expect(ids(listed)).toEqual([uuid(2), uuid(1)])
+          expect(listed[0]!.updatedAt).toBe(3)
+          writeRollout(home, { id: uuid(3), stamp: "2025-01-15T10-00-00", mtimeMs: 4000, preview: "three" })
+          expect(ids((yield* catalog.page({ limit: 1 })).threads)).toEqual([uuid(3)])
+          fs.rmSync(file(rollouts[0]!))
+          expect(ids(yield* all(catalog))).toEqual([uuid(3), uuid(2)])
+          expect(Option.isNone(yield* catalog.thread(uuid(1)))).toBe(true)
+          writeRollout(home, { ...rollouts[0]!, mtimeMs: 5000 })
+          expect(Option.map(yield* catalog.thread(uuid(1)), (t) => t.updatedAt)).toEqual(Option.some(5))
+        }),
+      { watch: true }
     )
   })
 

@@ -2,6 +2,8 @@
  * The head window and the fields of a listed thread, line by line as Codex 0.169 decides them.
  */
 import { describe, expect, it } from "@effect/vitest"
+import * as fc from "fast-check"
+import * as path from "node:path"
 import { cwdKey, displayCwd, passes, sourceKinds, unixSeconds } from "../../src/internal/catalog/fields.js"
 import { HeadReader, PreviewFinder, previewOf, sessionMeta } from "../../src/internal/catalog/head.js"
 
@@ -192,6 +194,15 @@ describe("fields and filters", () => {
     expect(displayCwd("/..")).toBe("/")
     expect(displayCwd("rel/dir")).toBe(`${process.cwd()}/rel/dir`)
     expect(displayCwd("")).toBe(process.cwd())
+  })
+
+  it("a cwd already normal is shown as it is; any other is normalized", () => {
+    const normalized = (cwd: string) => {
+      const joined = path.posix.normalize(path.posix.isAbsolute(cwd) ? cwd : path.posix.join(process.cwd(), cwd))
+      return joined.length > 1 && joined.endsWith("/") ? joined.slice(0, -1) : joined
+    }
+    const cwds = fc.array(fc.constantFrom("/", ".", "a", "b.", ".c"), { maxLength: 12 }).map((parts) => parts.join(""))
+    fc.assert(fc.property(cwds, (cwd) => displayCwd(cwd) === normalized(cwd)), { numRuns: 2000 })
   })
 
   it("the cwd filter compares as Rust paths: . and separators drop, .. stays", () => {

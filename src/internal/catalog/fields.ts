@@ -25,6 +25,8 @@ export const unixSeconds = (timestamp: string): number | undefined => {
  * without touching the file system.
  */
 export const displayCwd = (cwd: string): string => {
+  // Most cwds are already normal: no `//`, no component starting with `.`, no trailing `/`.
+  if (cwd.startsWith("/") && !cwd.includes("//") && !cwd.includes("/.") && (cwd.length === 1 || !cwd.endsWith("/"))) return cwd
   const normalized = path.posix.normalize(path.posix.isAbsolute(cwd) ? cwd : path.posix.join(process.cwd(), cwd))
   return normalized.length > 1 && normalized.endsWith("/") ? normalized.slice(0, -1) : normalized
 }

@@ -52,6 +52,22 @@ const INVALID = Symbol("invalid")
 const nullableString = (value: unknown): string | null | typeof INVALID =>
   value === undefined || value === null ? null : typeof value === "string" ? value : INVALID
 
+/**
+ * One copy of each value that many threads repeat (their folder, Codex's version, the git
+ * branch and remote): a listing keeps thousands of metas, and `JSON.parse` makes a new string
+ * for every value it reads. Bounded: a home of ever-new values just starts over.
+ */
+const repeated = new Map<string, string>()
+const REPEATED_MAX = 4096
+const shared = <S extends string | null | undefined>(value: S): S => {
+  if (typeof value !== "string" || value.length > 256) return value
+  const known = repeated.get(value)
+  if (known !== undefined) return known as S
+  if (repeated.size === REPEATED_MAX) repeated.clear()
+  repeated.set(value, value)
+  return value
+}
+
 /** `null`, `{}` and no `git` all show as none; a mistyped field makes the meta invalid. */
 const gitInfo = (value: unknown): GitInfo | undefined | typeof INVALID => {
   if (value === undefined || value === null) return undefined
@@ -60,7 +76,7 @@ const gitInfo = (value: unknown): GitInfo | undefined | typeof INVALID => {
   const branch = nullableString(value.branch)
   const originUrl = nullableString(value.repository_url)
   if (sha === INVALID || branch === INVALID || originUrl === INVALID) return INVALID
-  return sha === null && branch === null && originUrl === null ? undefined : { sha, branch, originUrl }
+  return sha === null && branch === null && originUrl === null ? undefined : { sha, branch: shared(branch), originUrl: shared(originUrl) }
 }
 
 const SOURCES: Record<string, string> = { cli: "cli", vscode: "vscode", exec: "exec", mcp: "appServer" }
@@ -89,11 +105,11 @@ export const sessionMeta = (payload: unknown): SessionMeta | undefined => {
   return {
     id: id.toLowerCase(),
     timestamp,
-    cwd,
-    originator,
-    cliVersion: cli_version,
+    cwd: shared(cwd),
+    originator: shared(originator),
+    cliVersion: shared(cli_version),
     source,
-    modelProvider: modelProvider ?? undefined,
+    modelProvider: shared(modelProvider ?? undefined),
     git,
     historyMode
   }

@@ -6,6 +6,7 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { FolderWatch, notifiesEveryChange, StallGuard } from "./folderWatch.js"
 
 const ROLLOUT_NAME = /^rollout-(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2})-([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\.jsonl(\.zst)?$/
 // Rust's `str::parse` of an unsigned integer: an optional `+`, digits, within the type's range.
@@ -30,6 +31,8 @@ export interface RolloutFile {
 
 /** A rollout as its folder's listing names it, before its `stat`. */
 interface NamedRollout {
+  /** The entry's name in its folder. */
+  readonly name: string
   readonly file: string
   readonly path: string
   readonly compressed: boolean
@@ -39,9 +42,15 @@ interface NamedRollout {
   last: RolloutFile | undefined
 }
 
-/** What a walk takes from a folder's listing: its subfolders, and the rollouts among its files. */
+/** A subfolder named by an integer, as Rust's `str::parse` reads one. */
+interface IntegerDir {
+  readonly name: string
+  readonly value: number
+}
+
+/** What a walk takes from a folder's listing: its integer-named subfolders, and its rollouts. */
 interface Entries {
-  readonly dirs: ReadonlyArray<string>
+  readonly dirs: ReadonlyArray<IntegerDir>
   readonly rollouts: ReadonlyArray<NamedRollout>
 }
 
@@ -49,11 +58,44 @@ const NO_ENTRIES: Entries = { dirs: [], rollouts: [] }
 
 /**
  * A folder's entries as last read, and the folder's ctime then: unset on the first read
- * (taken without a `stat`, so a walk from cold pays nothing for it).
+ * (taken without a `stat`, so a walk from cold pays nothing for it), and when the folder is
+ * watched instead.
  */
 interface KnownFolder {
   readonly ctimeMs: number | undefined
   readonly entries: Entries
+  /** Opened before the entries were read: it has seen every change since. */
+  readonly watch: FolderWatch | undefined
+  /** The last walk that read it. */
+  walk: number
+}
+
+/** A folder as one walk sees it. */
+interface Folder {
+  readonly entries: Entries
+  /**
+   * The only files that may have changed since the last walk, when the folder is watched and
+   * its entries did not change; undefined when any may have (each is then `stat`ed).
+   */
+  readonly changed: ReadonlySet<string> | undefined
+}
+
+export interface FolderCacheOptions {
+  /** The clock ctimes are compared with (tests move it). */
+  readonly now?: () => number
+  /**
+   * Watch the folders (where the kernel reports every change: see folderWatch.ts) and `stat`
+   * only the files a notification named. Everything remembered is dropped when the event loop
+   * stood still longer than `stallLimitMs`, since notifications may then have been lost.
+   */
+  readonly watch?: { readonly stallLimitMs: number } | undefined
+}
+
+/** A walked root, as the cache last saw it. */
+interface KnownRoot {
+  /** `dev:ino`: a root replaced (or a symlink to it moved) is a new tree. */
+  readonly identity: string
+  readonly watchable: boolean
 }
 
 /**
@@ -71,36 +113,125 @@ const SETTLED_MS = 3000
  * to a rollout does not touch its folder, so every walk stats every file (and keeps the
  * record of one whose size and mtime did not change, with the path strings a listing's
  * caches are keyed by).
+ *
+ * With watches, a folder's notifications replace both: a walk lists again only the folders
+ * whose entries a notification changed, and `stat`s only the files one named.
  */
 export class FolderCache {
   private readonly known = new Map<string, KnownFolder>()
+  private readonly roots = new Map<string, KnownRoot>()
+  private readonly now: () => number
+  private readonly stalls: StallGuard | undefined
+  /** Whether the walk under way opens watches (its root is watchable). */
+  private watching = false
+  private walks = 0
+  /** Whether the walk under way listed or lost a folder: only then can another have gone. */
+  private reshaped = false
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(options: FolderCacheOptions = {}) {
+    this.now = options.now ?? Date.now
+    this.stalls = options.watch === undefined ? undefined : new StallGuard(options.watch.stallLimitMs)
+  }
 
-  entries(dir: string): Entries {
+  /**
+   * Starts a walk of `root`. With watches: trusts no folder's entries or files when
+   * notifications may have been lost, and forgets the tree when `root` is no longer the
+   * folder it was.
+   */
+  beginWalk(root: string): void {
+    this.walks++
+    this.reshaped = false
+    if (this.stalls === undefined) return
+    if (this.stalls.stalled()) this.distrustAll()
+    const stats = fs.statSync(root, { throwIfNoEntry: false })
+    const identity = stats?.isDirectory() === true ? `${stats.dev}:${stats.ino}` : ""
+    let known = this.roots.get(root)
+    if (known?.identity !== identity) {
+      this.forgetUnder(root)
+      known = { identity, watchable: identity !== "" && notifiesEveryChange(root) }
+      this.roots.set(root, known)
+    }
+    this.watching = known.watchable
+  }
+
+  read(dir: string): Folder {
     const known = this.known.get(dir)
+    if (known !== undefined) known.walk = this.walks
+    if (known?.watch !== undefined) {
+      const changes = known.watch.take()
+      // A folder moved or replaced is stale too: its watch saw itself go.
+      if (!changes.stale) return { entries: known.entries, changed: changes.names }
+      return this.list(dir, undefined)
+    }
     let ctimeMs: number | undefined
     if (known !== undefined) {
       const stats = folderStats(dir)
       if (stats === undefined || !stats.isDirectory()) {
-        this.known.delete(dir)
-        return NO_ENTRIES
+        this.drop(dir)
+        return { entries: NO_ENTRIES, changed: undefined }
       }
-      if (known.ctimeMs === stats.ctimeMs) return known.entries
+      if (known.ctimeMs === stats.ctimeMs) return { entries: known.entries, changed: undefined }
       if (stats.ctimeMs < this.now() - SETTLED_MS) ctimeMs = stats.ctimeMs
     }
-    const entries = readEntries(dir)
-    if (entries === undefined) this.known.delete(dir)
-    else this.known.set(dir, { ctimeMs, entries })
-    return entries ?? NO_ENTRIES
+    return this.list(dir, ctimeMs)
   }
 
-  /** Forgets folders not seen by the walk that just ended, so memory follows the home. */
-  retainOnly(seen: ReadonlySet<string>, under: string): void {
-    const inside = under + path.sep
-    for (const dir of this.known.keys()) {
-      if (!seen.has(dir) && (dir === under || dir.startsWith(inside))) this.known.delete(dir)
+  /** Ends the walk of `root`: forgets the folders it no longer reached, so memory follows the home. */
+  endWalk(root: string): void {
+    if (!this.reshaped) return
+    const inside = root + path.sep
+    for (const [dir, known] of this.known) {
+      if (known.walk !== this.walks && (dir === root || dir.startsWith(inside))) this.drop(dir)
     }
+  }
+
+  /** Closes every watch; the cache then walks as if new. */
+  close(): void {
+    this.forgetAll()
+    this.stalls?.close()
+  }
+
+  private list(dir: string, ctimeMs: number | undefined): Folder {
+    const before = this.known.get(dir)?.entries.rollouts
+    this.drop(dir)
+    // The watch first: a change made while the folder is read is then notified, not lost.
+    const watch = this.watching ? FolderWatch.open(dir) : undefined
+    const entries = readEntries(dir, before)
+    if (entries === undefined) {
+      watch?.close()
+      return { entries: NO_ENTRIES, changed: undefined }
+    }
+    this.known.set(dir, { ctimeMs: watch === undefined ? ctimeMs : undefined, entries, watch, walk: this.walks })
+    return { entries, changed: undefined }
+  }
+
+  /**
+   * Closes every watch but keeps what was read: each folder is listed again on its next read
+   * (and watched again), and each of its files `stat`ed, a file whose size and mtime held
+   * keeping its record and what was remembered of it.
+   */
+  private distrustAll(): void {
+    for (const [dir, known] of this.known) {
+      known.watch?.close()
+      this.known.set(dir, { ...known, watch: undefined, ctimeMs: undefined })
+    }
+  }
+
+  private forgetAll(): void {
+    for (const dir of this.known.keys()) this.drop(dir)
+    this.roots.clear()
+  }
+
+  private forgetUnder(root: string): void {
+    const inside = root + path.sep
+    for (const dir of this.known.keys()) if (dir === root || dir.startsWith(inside)) this.drop(dir)
+  }
+
+  private drop(dir: string): void {
+    const known = this.known.get(dir)
+    known?.watch?.close()
+    this.known.delete(dir)
+    this.reshaped = true
   }
 }
 
@@ -116,8 +247,11 @@ const folderStats = (dir: string): fs.Stats | undefined => {
   }
 }
 
-/** Undefined when `dir` is missing or not a folder. */
-const readEntries = (dir: string): Entries | undefined => {
+/**
+ * Undefined when `dir` is missing or not a folder. A rollout listed `before` keeps its record
+ * (and what was remembered of it) while it is there.
+ */
+const readEntries = (dir: string, before: ReadonlyArray<NamedRollout> | undefined): Entries | undefined => {
   let listed: Array<fs.Dirent>
   try {
     listed = fs.readdirSync(dir, { withFileTypes: true })
@@ -125,46 +259,47 @@ const readEntries = (dir: string): Entries | undefined => {
     if (isMissing(error)) return undefined
     throw error
   }
-  const dirs: Array<string> = []
+  const dirs: Array<IntegerDir> = []
   const files: Array<string> = []
   for (const entry of listed) {
-    if (entry.isDirectory()) dirs.push(entry.name)
-    else if (entry.isFile()) files.push(entry.name)
+    if (entry.isDirectory()) {
+      if (UNSIGNED.test(entry.name)) dirs.push({ name: entry.name, value: Number(entry.name) })
+    } else if (entry.isFile()) files.push(entry.name)
   }
-  return { dirs, rollouts: namedRollouts(dir, files) }
+  return { dirs, rollouts: namedRollouts(dir, files, before) }
 }
 
 /** The rollouts among a folder's files. A plain file wins over its `.zst` twin. */
-const namedRollouts = (dir: string, files: ReadonlyArray<string>): Array<NamedRollout> => {
+const namedRollouts = (dir: string, files: ReadonlyArray<string>, before: ReadonlyArray<NamedRollout> | undefined): Array<NamedRollout> => {
   const out: Array<NamedRollout> = []
+  const kept = before === undefined || before.length === 0 ? undefined : new Map(before.map((named) => [named.name, named]))
   let plain: Set<string> | undefined
   for (const name of files) {
     if (!name.startsWith("rollout-")) continue
-    const match = ROLLOUT_NAME.exec(name)
-    if (match === null) continue
-    const compressed = match[3] !== undefined
-    if (compressed) {
+    let named = kept?.get(name)
+    if (named === undefined) {
+      const match = ROLLOUT_NAME.exec(name)
+      if (match === null) continue
+      const compressed = match[3] !== undefined
+      const file = dir + path.sep + name
+      named = {
+        name,
+        file,
+        path: compressed ? file.slice(0, -".zst".length) : file,
+        compressed,
+        id: match[2]!.toLowerCase(),
+        nameTimestamp: match[1]!,
+        last: undefined
+      }
+    }
+    if (named.compressed) {
       plain ??= new Set(files)
       if (plain.has(name.slice(0, -".zst".length))) continue
     }
-    const file = dir + path.sep + name
-    out.push({
-      file,
-      path: compressed ? file.slice(0, -".zst".length) : file,
-      compressed,
-      id: match[2]!.toLowerCase(),
-      nameTimestamp: match[1]!,
-      last: undefined
-    })
+    out.push(named)
   }
   return out
 }
-
-/** Folders named by an integer of at most `max` (Codex reads years as u16, months and days as u8). */
-const integerDirs = (entries: Entries, max: number): Array<{ name: string; value: number }> =>
-  entries.dirs
-    .filter((name) => UNSIGNED.test(name) && Number(name) <= max)
-    .map((name) => ({ name, value: Number(name) }))
 
 /**
  * Size, and mtime truncated to the millisecond; undefined for a file that is gone. Node's
@@ -181,14 +316,19 @@ const sizeAndMtime = (file: string): { readonly size: number; readonly mtimeMs: 
 }
 
 /**
- * The folder's rollouts with their sizes and mtimes, into `out`. Files that vanish between
- * the listing and their `stat` are left out.
+ * The folder's rollouts with their sizes and mtimes, into `out`: a file no notification named
+ * keeps its last record without a `stat`. Files that vanish between the listing and their
+ * `stat` are left out.
  */
-const rolloutsIn = (entries: Entries, day: RolloutFile["day"], out: Array<RolloutFile>): void => {
-  for (const named of entries.rollouts) {
+const rolloutsIn = (folder: Folder, day: RolloutFile["day"], out: Array<RolloutFile>): void => {
+  for (const named of folder.entries.rollouts) {
+    const last = named.last
+    if (last !== undefined && folder.changed !== undefined && !folder.changed.has(named.name)) {
+      out.push(last)
+      continue
+    }
     const stats = sizeAndMtime(named.file)
     if (stats === undefined) continue
-    const last = named.last
     if (last !== undefined && last.size === stats.size && last.mtimeMs === stats.mtimeMs) {
       out.push(last)
       continue
@@ -208,33 +348,34 @@ const rolloutsIn = (entries: Entries, day: RolloutFile["day"], out: Array<Rollou
   }
 }
 
-/** Every active rollout under `<codexHome>/sessions`, unordered. */
+/** Every active rollout under `<codexHome>/sessions`, unordered. Codex reads years as u16, months and days as u8. */
 export const activeRollouts = (codexHome: string, folders: FolderCache = new FolderCache()): Array<RolloutFile> => {
   const root = path.join(codexHome, "sessions")
+  folders.beginWalk(root)
   const out: Array<RolloutFile> = []
-  const seen = new Set<string>([root])
-  for (const year of integerDirs(folders.entries(root), 65535)) {
+  for (const year of folders.read(root).entries.dirs) {
+    if (year.value > 65535) continue
     const yearDir = root + path.sep + year.name
-    seen.add(yearDir)
-    for (const month of integerDirs(folders.entries(yearDir), 255)) {
+    for (const month of folders.read(yearDir).entries.dirs) {
+      if (month.value > 255) continue
       const monthDir = yearDir + path.sep + month.name
-      seen.add(monthDir)
-      for (const day of integerDirs(folders.entries(monthDir), 255)) {
-        const dayDir = monthDir + path.sep + day.name
-        seen.add(dayDir)
-        rolloutsIn(folders.entries(dayDir), [year.value, month.value, day.value], out)
+      for (const day of folders.read(monthDir).entries.dirs) {
+        if (day.value > 255) continue
+        rolloutsIn(folders.read(monthDir + path.sep + day.name), [year.value, month.value, day.value], out)
       }
     }
   }
-  folders.retainOnly(seen, root)
+  folders.endWalk(root)
   return out
 }
 
 /** Every archived rollout (the top level of `<codexHome>/archived_sessions`), unordered. */
 export const archivedRollouts = (codexHome: string, folders: FolderCache = new FolderCache()): Array<RolloutFile> => {
   const root = path.join(codexHome, "archived_sessions")
+  folders.beginWalk(root)
   const out: Array<RolloutFile> = []
-  rolloutsIn(folders.entries(root), undefined, out)
+  rolloutsIn(folders.read(root), undefined, out)
+  folders.endWalk(root)
   return out
 }
 

@@ -10,8 +10,6 @@ import type { RolloutFile } from "./rolloutFiles.js"
 
 /** What is known of one file as of its size and mtime. */
 export interface Remembered<Shown> {
-  readonly size: number
-  readonly mtimeMs: number
   readonly summary: HeadSummary
   /** What a listing last made of it, and under what key: reused while the key holds. */
   shown: { readonly key: string; readonly value: Shown } | undefined
@@ -88,42 +86,28 @@ const readOrSkip = (file: RolloutFile, maxLineBytes: number, archived: boolean):
 
 /**
  * Remembers what a listing makes of each file (`Shown`) beside its head summary: a re-listing
- * rebuilds only the threads whose file or name changed.
+ * rebuilds only the threads whose file or name changed. Keyed by the walk's record of the
+ * file, which the walk keeps while the file's size and mtime hold (rolloutFiles.ts): a file
+ * that changed gets a new record and is read again, and a file no longer walked is forgotten
+ * with its record.
  */
 export class SummaryCache<Shown> {
-  /** By file, one map for active and one for archived rollouts (read differently). */
-  private readonly active = new Map<string, Remembered<Shown>>()
-  private readonly archived = new Map<string, Remembered<Shown>>()
+  private readonly remembered = new WeakMap<RolloutFile, Remembered<Shown>>()
 
   constructor(private readonly maxLineBytes: number) {}
 
-  private known(file: RolloutFile, archived: boolean): Remembered<Shown> | undefined {
-    const known = (archived ? this.archived : this.active).get(file.file)
-    return known !== undefined && known.size === file.size && known.mtimeMs === file.mtimeMs ? known : undefined
+  /** Whether `file`'s summary is remembered (`get` then reads nothing). */
+  has(file: RolloutFile): boolean {
+    return this.remembered.has(file)
   }
 
-  /** Whether `file`'s summary is remembered for its current size and mtime (`get` then reads nothing). */
-  has(file: RolloutFile, archived: boolean): boolean {
-    return this.known(file, archived) !== undefined
-  }
-
-  /** What is known of `file`, its head read unless remembered for its current size and mtime. */
+  /** What is known of `file`, its head read unless remembered. */
   get(file: RolloutFile, archived: boolean): Remembered<Shown> {
-    const known = this.known(file, archived)
-    if (known !== undefined) return known
-    const fresh: Remembered<Shown> = { size: file.size, mtimeMs: file.mtimeMs, summary: readOrSkip(file, this.maxLineBytes, archived), shown: undefined }
-    ;(archived ? this.archived : this.active).set(file.file, fresh)
-    return fresh
-  }
-
-  /** Forgets files no longer listed, so memory follows the home, not its history. */
-  retainOnly(files: ReadonlyArray<RolloutFile>, archived: boolean): void {
-    const remembered = archived ? this.archived : this.active
-    if (remembered.size === 0) return
-    let kept = 0
-    for (const file of files) if (remembered.has(file.file)) kept++
-    if (kept === remembered.size) return
-    const listed = new Set(files.map((file) => file.file))
-    for (const file of remembered.keys()) if (!listed.has(file)) remembered.delete(file)
+    let known = this.remembered.get(file)
+    if (known === undefined) {
+      known = { summary: readOrSkip(file, this.maxLineBytes, archived), shown: undefined }
+      this.remembered.set(file, known)
+    }
+    return known
   }
 }
