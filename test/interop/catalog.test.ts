@@ -13,6 +13,8 @@
  * - Names Codex keeps in `state_5.sqlite` (threads Codex itself created and renamed) are compared
  *   in the last two tests: after Codex was killed, and while it runs (a rename a moment old is
  *   then in its write-ahead log only); the catalog must leave the database's files untouched.
+ * - A catalog with `watch: true` lists again after each thing a running Codex does (start a
+ *   thread, write a turn, archive, rename), and must agree with Codex every time.
  *
  * What Codex does, measured, is written down in .scratch/codex-thread-list.md (kept out of git)
  * and summarized in the comments below. Two deliberate differences of the catalog: every rollout
@@ -793,6 +795,69 @@ describe(`names in Codex ${CODEX_VERSION}'s state_5.sqlite`, () => {
       expect(await listNames()).toEqual({ [ids[0]!]: "renamed again", [ids[1]!]: "live two" })
       expect(stateFiles(box.codexHome)).toEqual(before)
       await expectCatalogAgreesUntouched(box.codexHome, (await listAll(server, { sortKey: "updated_at" })).rows)
+    } finally {
+      await runtime.dispose()
+      server.close()
+    }
+  })
+})
+
+describe(`a watched catalog while Codex ${CODEX_VERSION} writes`, () => {
+  it("with watch: true, every re-listing agrees with Codex as it starts threads, writes turns, archives one and renames one", async (ctx) => {
+    if (appServerUnavailable !== undefined) ctx.skip(appServerUnavailable)
+    if (catalogMissing !== undefined) ctx.skip(catalogMissing)
+    const box = sandbox()
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+    /** Every rollout's size and mtime: a turn goes on writing after its user message. */
+    const rolloutStates = () => {
+      const out: Array<string> = []
+      const walk = (dir: string) => {
+        if (!fs.existsSync(dir)) return
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+          const file = path.join(dir, entry.name)
+          if (entry.isDirectory()) walk(file)
+          else out.push(`${file} ${fs.statSync(file).size} ${fs.statSync(file).mtimeMs}`)
+        }
+      }
+      walk(path.join(box.codexHome, "sessions"))
+      walk(path.join(box.codexHome, "archived_sessions"))
+      return out.sort().join("\n")
+    }
+    const quiet = async () => {
+      for (let last = rolloutStates(), waited = 0; waited < 15_000; waited += 500) {
+        await sleep(500)
+        const now = rolloutStates()
+        if (now === last) return
+        last = now
+      }
+    }
+    const server = await AppServer.start(box)
+    // One layer throughout: each listing after the first follows what its watches were told.
+    const runtime = ManagedRuntime.make(lib!.NodeSessionIndex.layer({ codexHome: box.codexHome, watch: true }))
+    const ours = async (archived: boolean) =>
+      Chunk.toReadonlyArray(await runtime.runPromise(Effect.flatMap(lib!.ThreadCatalog, (catalog) => Stream.runCollect(catalog.threads({ archived }))))).map(fromSummary)
+    const agree = async (step: string, count: { active: number; archived: number }) => {
+      await quiet()
+      for (const archived of [false, true]) {
+        const codex = (await listAll(server, { sortKey: "updated_at", archived })).rows
+        expect(codex.length, step).toBe(archived ? count.archived : count.active)
+        expect(differences(await ours(archived), codex.map(fromCodex)), step).toEqual([])
+      }
+    }
+    try {
+      await agree("no threads yet", { active: 0, archived: 0 })
+      const ids: Array<string> = []
+      for (const text of ["watched one", "watched two", "watched three"]) {
+        const { thread } = (await server.call("thread/start", { cwd: box.cwd })) as { thread: { id: string; path: string } }
+        ids.push(thread.id)
+        await server.call("turn/start", { threadId: thread.id, input: [{ type: "text", text, text_elements: [] }] })
+        for (let waited = 0; waited < 15_000 && !(fs.existsSync(thread.path) && fs.readFileSync(thread.path, "utf8").includes('"UserMessage"')); waited += 100) await sleep(100)
+        await agree(`after "${text}"`, { active: ids.length, archived: 0 })
+      }
+      await server.call("thread/archive", { threadId: ids[1]! })
+      await agree("after an archive", { active: 2, archived: 1 })
+      await server.setName(ids[0]!, "named while watched")
+      await agree("after a rename", { active: 2, archived: 1 })
     } finally {
       await runtime.dispose()
       server.close()
