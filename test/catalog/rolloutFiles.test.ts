@@ -187,6 +187,37 @@ describe("FolderCache with watches", () => {
     }
   })
 
+  it("a folder that cannot be watched (the user's watch limit reached) is walked as without watches", async () => {
+    const codexHome = home()
+    const day = path.join(codexHome, "sessions/2025/01/14")
+    const other = path.join(codexHome, "sessions/2025/01/15")
+    fs.mkdirSync(other)
+    fs.writeFileSync(path.join(day, name(1)), "x")
+    fs.writeFileSync(path.join(other, name(2)), "x")
+    const cjs = createRequire(import.meta.url)("node:fs") as { watch: typeof fs.watch }
+    const original = cjs.watch
+    cjs.watch = ((dir: fs.PathLike, ...rest: Array<unknown>) => {
+      if (String(dir) === day) throw Object.assign(new Error("ENOSPC: System limit for number of file watchers reached"), { code: "ENOSPC" })
+      return (original as (...args: Array<unknown>) => fs.FSWatcher)(dir, ...rest)
+    }) as typeof fs.watch
+    syncBuiltinESMExports()
+    const folders = watching()
+    try {
+      activeRollouts(codexHome, folders)
+      await delivered()
+      // The watched folder's file is not stated again; the other one's is, on every walk.
+      for (let i = 0; i < 2; i++) expect(rolloutStats(() => activeRollouts(codexHome, folders)).stated).toEqual([name(1)])
+      fs.appendFileSync(path.join(day, name(1)), "more")
+      fs.writeFileSync(path.join(day, name(3)), "x")
+      await delivered()
+      expect(snapshot(activeRollouts(codexHome, folders))).toEqual(snapshot(activeRollouts(codexHome)))
+    } finally {
+      cjs.watch = original
+      syncBuiltinESMExports()
+      folders.close()
+    }
+  })
+
   /** Watches the kernel holds for this process (every inotify instance's `wd` lines). */
   const kernelWatches = () => {
     let count = 0
