@@ -1,5 +1,6 @@
 /**
- * What a resume picker shows: the newest named threads, and the names of a page of sessions.
+ * What a resume picker shows: the newest named threads, and the first page of threads with
+ * their names, as Codex's picker lists them.
  *
  *   node picker.js [codexHome]
  *
@@ -7,28 +8,14 @@
  * makes a scratch home and fills it first: 30 named threads, a few renames, rollout files.
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { Chunk, Console, Effect, Stream } from "effect"
+import { Chunk, Console, Effect, Option, Stream } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { IndexReader, IndexWriter, NodeSessionIndex } from "session-index"
+import { IndexReader, IndexWriter, NodeSessionIndex, ThreadCatalog } from "session-index"
 
 const PAGE = 25
-const SESSIONS_PAGE = 10
-
-/** The ids of the newest rollout files under `sessions/` (what Codex's picker lists), newest first. */
-const newestSessions = (codexHome: string, n: number): Array<string> => {
-  const root = path.join(codexHome, "sessions")
-  if (!fs.existsSync(root)) return []
-  const rollout = /^rollout-(.+)-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i
-  return fs
-    .readdirSync(root, { recursive: true, encoding: "utf8" })
-    .map((file) => rollout.exec(path.basename(file)))
-    .filter((match): match is RegExpExecArray => match !== null)
-    .sort((a, b) => b[1]!.localeCompare(a[1]!)) // the timestamp in the name
-    .slice(0, n)
-    .map((match) => match[2]!)
-}
+const THREADS_PAGE = 10
 
 const picker = Effect.gen(function* () {
   const reader = yield* IndexReader
@@ -41,12 +28,13 @@ const picker = Effect.gen(function* () {
     yield* Console.log(`${String(i + 1).padStart(3)}. ${entry.id}  ${entry.updated_at.padEnd(24)}  ${entry.thread_name}`)
   }
 
-  // A page of sessions needs its names: one scan for the whole page, keyed by lowercase id.
-  const page = newestSessions(path.dirname(reader.path), SESSIONS_PAGE)
-  const names = yield* reader.findNamesByIds(page)
-  yield* Console.log(`\nnames of the ${page.length} newest sessions (findNamesByIds): ${names.size} named`)
-  for (const id of page) {
-    yield* Console.log(`     ${id}  ${names.get(id.toLowerCase()) ?? "(no name)"}`)
+  // The picker's own page: rollouts newest first, each with its name (one lookup for the page),
+  // else its first message. Only the head of each rollout is read.
+  const catalog = yield* ThreadCatalog
+  const page = yield* catalog.page({ sortKey: "updated_at", limit: THREADS_PAGE })
+  yield* Console.log(`\nfirst page of threads (ThreadCatalog.page, ${THREADS_PAGE} a page): ${page.threads.length}, more: ${Option.isSome(page.nextCursor)}`)
+  for (const thread of page.threads) {
+    yield* Console.log(`     ${thread.id}  ${Option.getOrElse(thread.name, () => `(${thread.preview})`)}`)
   }
 })
 
@@ -65,11 +53,16 @@ const seed = Effect.gen(function* () {
   // A blank name carries no name: thread 10 keeps "fix cache" where it was.
   yield* writer.appendEntry({ id: id(10), thread_name: "   ", updated_at: at(31) })
   yield* writer.appendEntry({ id: id(4), thread_name: "ship the release", updated_at: at(32) })
-  // Rollout files of threads 22..31; 30 and 31 never got a name.
-  for (let n = 22; n < 32; n++) {
-    const dir = path.join(home, "sessions", "2026", "02", "03")
-    fs.mkdirSync(dir, { recursive: true })
-    fs.writeFileSync(path.join(dir, `rollout-2026-02-03T16-${String(n).padStart(2, "0")}-00-${id(n)}.jsonl`), "")
+  // Rollouts of threads 20..31, each written a minute after the last; 30 and 31 never got a name.
+  const dir = path.join(home, "sessions", "2026", "02", "03")
+  fs.mkdirSync(dir, { recursive: true })
+  for (let n = 20; n < 32; n++) {
+    const meta = { id: id(n), timestamp: at(n), cwd: "/work/app", originator: "codex_cli_rs", cli_version: "0.42.0", source: "cli" }
+    const message = { type: "user_message", message: `session ${n}`, images: [] }
+    const file = path.join(dir, `rollout-2026-02-03T16-${String(n).padStart(2, "0")}-00-${id(n)}.jsonl`)
+    fs.writeFileSync(file, [{ type: "session_meta", payload: meta }, { type: "event_msg", payload: message }].map((line) => JSON.stringify({ timestamp: at(n), ...line }) + "\n").join(""))
+    const written = Date.parse(at(n)) / 1000
+    fs.utimesSync(file, written, written)
   }
 })
 

@@ -105,7 +105,7 @@ describe("examples/", () => {
     expect(broken![1]).toMatch(scratchIndex())
   }, 180_000)
 
-  it("picker: the first page of latestEntries, then the names of a page of sessions", async () => {
+  it("picker: the first page of latestEntries, then the catalog's first page of threads", async () => {
     const lines = await runExample("picker")
     expect(lines[0]!.slice("index ".length)).toMatch(scratchIndex())
     const id = (n: number) => `01950a3c-0000-7000-8000-${n.toString(16).padStart(12, "0")}`
@@ -122,8 +122,8 @@ describe("examples/", () => {
       row(2, 7, "2025-12-31T23:59:00.000Z", "review the picker"),
       ...older.map((n, i) => row(i + 3, n, at(n), name(n))),
       "",
-      "names of the 10 newest sessions (findNamesByIds): 8 named",
-      ...[31, 30].map((n) => `     ${id(n)}  (no name)`),
+      "first page of threads (ThreadCatalog.page, 10 a page): 10, more: true",
+      ...[31, 30].map((n) => `     ${id(n)}  (session ${n})`),
       ...[29, 28, 27, 26, 25, 24, 23, 22].map((n) => `     ${id(n)}  ${name(n)}`)
     ])
   }, 180_000)
@@ -139,7 +139,7 @@ describe("examples/", () => {
       "newest named threads (latestEntries, first 25): 1",
       expect.stringMatching(new RegExp(`^ {2}1\\. ${ID} {2}\\S+ +fix flaky ci$`)),
       "",
-      "names of the 0 newest sessions (findNamesByIds): 0 named"
+      "first page of threads (ThreadCatalog.page, 10 a page): 0, more: false"
     ])
     expect(fs.readFileSync(indexPath)).toEqual(before)
     expect(fs.readdirSync(quickstartHome).sort()).toEqual(["session_index.jsonl", "session_index.jsonl.lock"])
