@@ -57,19 +57,25 @@ const nullableString = (value: unknown): string | null | typeof INVALID =>
  * branch and remote): a listing keeps thousands of metas, and `JSON.parse` makes a new string
  * for every value it reads. Bounded: a home of ever-new values just starts over.
  */
-const repeated = new Map<string, string>()
-const REPEATED_MAX = 4096
-const shared = <S extends string | null | undefined>(value: S): S => {
-  if (typeof value !== "string" || value.length > 256) return value
-  const known = repeated.get(value)
-  if (known !== undefined) return known as S
-  if (repeated.size === REPEATED_MAX) repeated.clear()
-  repeated.set(value, value)
-  return value
+export class RepeatedValues {
+  private readonly known = new Map<string, string>()
+
+  readonly shared = <S extends string | null | undefined>(value: S): S => {
+    if (typeof value !== "string" || value.length > REPEATED_MAX_LENGTH) return value
+    const known = this.known.get(value)
+    if (known !== undefined) return known as S
+    if (this.known.size === REPEATED_MAX) this.known.clear()
+    this.known.set(value, value)
+    return value
+  }
 }
 
+const REPEATED_MAX = 4096
+const REPEATED_MAX_LENGTH = 256
+const asIs = <S>(value: S): S => value
+
 /** `null`, `{}` and no `git` all show as none; a mistyped field makes the meta invalid. */
-const gitInfo = (value: unknown): GitInfo | undefined | typeof INVALID => {
+const gitInfo = (value: unknown, shared: RepeatedValues["shared"]): GitInfo | undefined | typeof INVALID => {
   if (value === undefined || value === null) return undefined
   if (!isRecord(value)) return INVALID
   const sha = nullableString(value.commit_hash)
@@ -90,7 +96,7 @@ const sourceOf = (value: unknown): SessionMeta["source"] | typeof INVALID => {
 }
 
 /** The meta of a `session_meta` payload, or undefined when Codex would reject the line. */
-export const sessionMeta = (payload: unknown): SessionMeta | undefined => {
+export const sessionMeta = (payload: unknown, shared: RepeatedValues["shared"] = asIs): SessionMeta | undefined => {
   if (!isRecord(payload)) return undefined
   const { id, timestamp, cwd, originator, cli_version } = payload
   if (typeof id !== "string" || !HYPHENATED_UUID.test(id)) return undefined
@@ -98,7 +104,7 @@ export const sessionMeta = (payload: unknown): SessionMeta | undefined => {
   if (typeof originator !== "string" || typeof cli_version !== "string") return undefined
   const source = sourceOf(payload.source)
   const modelProvider = nullableString(payload.model_provider)
-  const git = gitInfo(payload.git)
+  const git = gitInfo(payload.git, shared)
   const historyMode = payload.history_mode ?? "legacy"
   if (source === INVALID || modelProvider === INVALID || git === INVALID) return undefined
   if (historyMode !== "legacy" && historyMode !== "paginated") return undefined
@@ -190,6 +196,8 @@ const mayHoldPreview = (line: Buffer): boolean => contains(line, USER_MESSAGE) |
  * own rollouts start with tens of kilobytes of context that a listing never needs.
  */
 export class HeadReader {
+  constructor(private readonly repeated?: RepeatedValues) {}
+
   private counted = 0
   private meta: SessionMeta | undefined
   private preview: string | undefined
@@ -211,7 +219,7 @@ export class HeadReader {
   private take(value: unknown): void {
     if (!isRecord(value) || !isRecord(value.payload)) return
     if (value.type === "session_meta") {
-      if (this.meta === undefined) this.meta = sessionMeta(value.payload)
+      if (this.meta === undefined) this.meta = sessionMeta(value.payload, this.repeated?.shared)
     } else if (value.type === "event_msg" && this.preview === undefined) {
       this.preview = previewOf(value.payload)
     }

@@ -4,7 +4,7 @@
  * the head only: a 30 GB rollout costs what a 30 KB one does.
  */
 import * as fs from "node:fs"
-import { HeadReader, type HeadSummary, PreviewFinder } from "./head.js"
+import { HeadReader, type HeadSummary, PreviewFinder, RepeatedValues } from "./head.js"
 import { CorruptZstdError, forEachLine, ROLLOUT_OPEN_FLAGS, withoutCr } from "./rolloutBytes.js"
 import type { RolloutFile } from "./rolloutFiles.js"
 
@@ -24,11 +24,11 @@ let oneReadBuffer: Buffer | undefined
  * goes on past those bytes. Most heads are a few KB: one `pread` and no line reader is then
  * all a file costs, where the reader's set-up cost several times the read.
  */
-const headFromOneRead = (fd: number, maxLineBytes: number): HeadSummary | undefined => {
+const headFromOneRead = (fd: number, maxLineBytes: number, repeated: RepeatedValues): HeadSummary | undefined => {
   const buffer = (oneReadBuffer ??= Buffer.allocUnsafe(ONE_READ_BYTES))
   const bytes = buffer.subarray(0, fs.readSync(fd, buffer, 0, ONE_READ_BYTES, 0))
   const whole = bytes.length < ONE_READ_BYTES
-  const head = new HeadReader()
+  const head = new HeadReader(repeated)
   for (let from = 0; from < bytes.length; ) {
     let newline = bytes.indexOf(10, from)
     if (newline < 0) {
@@ -50,14 +50,14 @@ const complete = (summary: HeadSummary, archived: boolean): boolean =>
  * Reads `file`'s head; for an archived file whose head has a meta but no preview, goes on to
  * the first preview anywhere in the file (`""` when there is none), as Codex does.
  */
-const readSummary = (file: RolloutFile, maxLineBytes: number, archived: boolean): HeadSummary => {
+const readSummary = (file: RolloutFile, maxLineBytes: number, archived: boolean, repeated: RepeatedValues): HeadSummary => {
   const fd = fs.openSync(file.file, ROLLOUT_OPEN_FLAGS)
   try {
     if (!file.compressed) {
-      const summary = headFromOneRead(fd, maxLineBytes)
+      const summary = headFromOneRead(fd, maxLineBytes, repeated)
       if (summary !== undefined && complete(summary, archived)) return summary
     }
-    const head = new HeadReader()
+    const head = new HeadReader(repeated)
     let finder: PreviewFinder | undefined
     forEachLine(fd, file.compressed, { maxLineBytes }, (line) => {
       if (finder !== undefined) return finder.push(line)
@@ -75,9 +75,9 @@ const readSummary = (file: RolloutFile, maxLineBytes: number, archived: boolean)
 }
 
 /** A corrupt (or empty) `.zst` is not listed, as Codex skips it; other failures are real. */
-const readOrSkip = (file: RolloutFile, maxLineBytes: number, archived: boolean): HeadSummary => {
+const readOrSkip = (file: RolloutFile, maxLineBytes: number, archived: boolean, repeated: RepeatedValues): HeadSummary => {
   try {
-    return readSummary(file, maxLineBytes, archived)
+    return readSummary(file, maxLineBytes, archived, repeated)
   } catch (error) {
     if (error instanceof CorruptZstdError) return { meta: undefined, preview: undefined }
     throw error
@@ -93,6 +93,7 @@ const readOrSkip = (file: RolloutFile, maxLineBytes: number, archived: boolean):
  */
 export class SummaryCache<Shown> {
   private readonly remembered = new WeakMap<RolloutFile, Remembered<Shown>>()
+  private readonly repeated = new RepeatedValues()
 
   constructor(private readonly maxLineBytes: number) {}
 
@@ -105,7 +106,7 @@ export class SummaryCache<Shown> {
   get(file: RolloutFile, archived: boolean): Remembered<Shown> {
     let known = this.remembered.get(file)
     if (known === undefined) {
-      known = { summary: readOrSkip(file, this.maxLineBytes, archived), shown: undefined }
+      known = { summary: readOrSkip(file, this.maxLineBytes, archived, this.repeated), shown: undefined }
       this.remembered.set(file, known)
     }
     return known
