@@ -28,8 +28,6 @@ export interface Tuning extends Options {
   readonly incremental?: boolean | undefined
   /** The `flock` binding; tests pass a refusing one, or none. Default: `fs-ext-extra-prebuilt` if it loads. */
   readonly flock?: Option.Option<FlockBinding> | undefined
-  /** With `watch`: how long the event loop may stand still before the catalog trusts no notification. Default 1 s. */
-  readonly watchStallLimitMs?: number | undefined
   /** The system calls of an append; tests pass failing ones. */
   readonly appendFs?: AppendFs | undefined
 }
@@ -69,6 +67,13 @@ export const codexHomeConfig: Config.Config<string> = Config.string("CODEX_HOME"
  */
 const DEFAULT_PARALLEL_THRESHOLD = 256 * 1024 * 1024
 
+/**
+ * With `watch`, how long the event loop may stand still before the catalog trusts no
+ * notification: well above what the catalog's own walk of a 10,000-thread home blocks it
+ * (about 0.1 s), and far too short for Codex to fill the kernel's queue (16,384 by default).
+ */
+const WATCH_STALL_LIMIT_MS = 1000
+
 export const settingsLayer = (options: Tuning = {}): Layer.Layer<Settings, never, Path.Path> =>
   Layer.effect(
     Settings,
@@ -90,7 +95,7 @@ export const settingsLayer = (options: Tuning = {}): Layer.Layer<Settings, never
         flock: options.flock ?? loadBinding(),
         appendFs: options.appendFs ?? nodeAppendFs,
         scan: { ...defaultScanOptions, maxLineBytes: options.maxLineBytes ?? defaultScanOptions.maxLineBytes },
-        watch: options.watch === true ? { stallLimitMs: options.watchStallLimitMs ?? 1000 } : undefined
+        watch: options.watch === true ? { stallLimitMs: WATCH_STALL_LIMIT_MS } : undefined
       }
     })
   )

@@ -121,7 +121,9 @@ export class FolderCache {
   private readonly known = new Map<string, KnownFolder>()
   private readonly roots = new Map<string, KnownRoot>()
   private readonly now: () => number
-  private readonly stalls: StallGuard | undefined
+  private readonly watch: FolderCacheOptions["watch"]
+  /** Started with the first watch: without one, nothing needs the event loop sampled. */
+  private stalls: StallGuard | undefined
   /** Whether the walk under way opens watches (its root is watchable). */
   private watching = false
   private walks = 0
@@ -130,7 +132,7 @@ export class FolderCache {
 
   constructor(options: FolderCacheOptions = {}) {
     this.now = options.now ?? Date.now
-    this.stalls = options.watch === undefined ? undefined : new StallGuard(options.watch.stallLimitMs)
+    this.watch = options.watch
   }
 
   /**
@@ -141,8 +143,8 @@ export class FolderCache {
   beginWalk(root: string): void {
     this.walks++
     this.reshaped = false
-    if (this.stalls === undefined) return
-    if (this.stalls.stalled()) this.distrustAll()
+    if (this.watch === undefined) return
+    if (this.stalls?.stalled() === true) this.distrustAll()
     const stats = fs.statSync(root, { throwIfNoEntry: false })
     const identity = stats?.isDirectory() === true ? `${stats.dev}:${stats.ino}` : ""
     let known = this.roots.get(root)
@@ -152,6 +154,7 @@ export class FolderCache {
       this.roots.set(root, known)
     }
     this.watching = known.watchable
+    if (this.watching) this.stalls ??= new StallGuard(this.watch.stallLimitMs)
   }
 
   read(dir: string): Folder {
