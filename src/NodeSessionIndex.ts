@@ -28,10 +28,10 @@ export interface Options {
   /**
    * `ThreadCatalog` watches the rollout folders (Linux, local file systems) and a re-listing
    * reads only what a notification named, instead of a `stat` of every rollout. For processes
-   * that list again and again, such as a picker or a sidebar. Everything is read again after
-   * the event loop stood still for over a second, when the kernel may have dropped
-   * notifications. Costs one inotify watch per folder and a timer waking ten times a second,
-   * until the layer closes. Default off.
+   * that list again and again, such as a picker or a sidebar. After the event loop stood still
+   * for over a second (the kernel may then have dropped notifications), the next listing lists
+   * every folder and `stat`s every rollout again. Costs one inotify watch per folder and a
+   * timer waking ten times a second, until the layer closes. Default off.
    */
   readonly watch?: boolean | undefined
 }
