@@ -90,22 +90,29 @@ describe("FolderCache with watches", () => {
   const snapshot = (files: ReadonlyArray<RolloutFile>) => files.map((f) => `${f.path} ${f.id} ${f.size} ${f.mtimeMs}`).sort()
   const watching = (stallLimitMs = 60_000) => new FolderCache({ watch: { stallLimitMs } })
 
-  /** The rollouts `fs.statSync` was asked about while `walk` ran (the ESM bindings follow the CommonJS module). */
-  const rolloutStats = <A>(walk: () => A): { result: A; stated: Array<string> } => {
-    const cjs = createRequire(import.meta.url)("node:fs") as { statSync: typeof fs.statSync }
-    const original = cjs.statSync
-    const stated: Array<string> = []
-    cjs.statSync = ((file: fs.PathLike, options?: fs.StatSyncOptions) => {
-      if (path.basename(String(file)).startsWith("rollout-")) stated.push(path.basename(String(file)))
-      return original(file, options)
-    }) as typeof fs.statSync
+  /** Runs `body` with one function of `node:fs` replaced, in the code under test too (its ESM bindings follow the CommonJS module). */
+  const withFs = <K extends "statSync" | "watch", A>(name: K, replace: (original: (typeof fs)[K]) => (typeof fs)[K], body: () => A): A => {
+    const cjs = createRequire(import.meta.url)("node:fs") as { [key in K]: (typeof fs)[K] }
+    const original = cjs[name]
+    cjs[name] = replace(original)
     syncBuiltinESMExports()
     try {
-      return { result: walk(), stated }
+      return body()
     } finally {
-      cjs.statSync = original
+      cjs[name] = original
       syncBuiltinESMExports()
     }
+  }
+
+  /** The rollouts `fs.statSync` was asked about while `walk` ran. */
+  const rolloutStats = <A>(walk: () => A): { result: A; stated: Array<string> } => {
+    const stated: Array<string> = []
+    const counting = (original: typeof fs.statSync) =>
+      ((file: fs.PathLike, options?: fs.StatSyncOptions) => {
+        if (path.basename(String(file)).startsWith("rollout-")) stated.push(path.basename(String(file)))
+        return original(file, options)
+      }) as typeof fs.statSync
+    return { result: withFs("statSync", counting, walk), stated }
   }
 
   it("a re-listing stats only the files a notification named", async () => {
@@ -194,26 +201,24 @@ describe("FolderCache with watches", () => {
     fs.mkdirSync(other)
     fs.writeFileSync(path.join(day, name(1)), "x")
     fs.writeFileSync(path.join(other, name(2)), "x")
-    const cjs = createRequire(import.meta.url)("node:fs") as { watch: typeof fs.watch }
-    const original = cjs.watch
-    cjs.watch = ((dir: fs.PathLike, ...rest: Array<unknown>) => {
-      if (String(dir) === day) throw Object.assign(new Error("ENOSPC: System limit for number of file watchers reached"), { code: "ENOSPC" })
-      return (original as (...args: Array<unknown>) => fs.FSWatcher)(dir, ...rest)
-    }) as typeof fs.watch
-    syncBuiltinESMExports()
+    // The user's watch limit is reached at `day`: every walk here opens watches with it so.
+    const failing = (original: typeof fs.watch) =>
+      ((dir: fs.PathLike, ...rest: Array<unknown>) => {
+        if (String(dir) === day) throw Object.assign(new Error("ENOSPC: System limit for number of file watchers reached"), { code: "ENOSPC" })
+        return (original as (...args: Array<unknown>) => fs.FSWatcher)(dir, ...rest)
+      }) as typeof fs.watch
     const folders = watching()
+    const walk = () => withFs("watch", failing, () => activeRollouts(codexHome, folders))
     try {
-      activeRollouts(codexHome, folders)
+      walk()
       await delivered()
-      // The watched folder's file is not stated again; the other one's is, on every walk.
-      for (let i = 0; i < 2; i++) expect(rolloutStats(() => activeRollouts(codexHome, folders)).stated).toEqual([name(1)])
+      // The unwatched folder's file is stated on every walk, the watched one's is not.
+      for (let i = 0; i < 2; i++) expect(rolloutStats(walk).stated).toEqual([name(1)])
       fs.appendFileSync(path.join(day, name(1)), "more")
       fs.writeFileSync(path.join(day, name(3)), "x")
       await delivered()
-      expect(snapshot(activeRollouts(codexHome, folders))).toEqual(snapshot(activeRollouts(codexHome)))
+      expect(snapshot(walk())).toEqual(snapshot(activeRollouts(codexHome)))
     } finally {
-      cjs.watch = original
-      syncBuiltinESMExports()
       folders.close()
     }
   })
