@@ -262,10 +262,10 @@ describe("FolderCache with watches", () => {
     const codexHome = home()
     const day = path.join(codexHome, "sessions/2025/01/14")
     for (const n of [1, 2]) fs.writeFileSync(path.join(day, name(n)), "x")
-    const folders = watching(50)
+    const folders = watching(300)
     try {
       const first = activeRollouts(codexHome, folders)
-      const until = Date.now() + 400
+      const until = Date.now() + 600
       while (Date.now() < until) {
         // the event loop stands still
       }

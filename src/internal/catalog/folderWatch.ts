@@ -87,8 +87,10 @@ export class FolderWatch {
  * only between turns of the loop; while it stands still they queue in the kernel, which
  * drops them past its limit. Samples the loop's delay ten times a second while open.
  */
+const SAMPLE_MS = 100
+
 export class StallGuard {
-  private readonly delays: IntervalHistogram = monitorEventLoopDelay({ resolution: 100 })
+  private readonly delays: IntervalHistogram = monitorEventLoopDelay({ resolution: SAMPLE_MS })
   private since = performance.now()
 
   constructor(private readonly limitMs: number) {
@@ -98,8 +100,9 @@ export class StallGuard {
   /** Whether the loop stood still longer than the limit since the last call. */
   stalled(): boolean {
     const now = performance.now()
-    // The sampler's first tick only sets its baseline: a stall before it shows as no tick.
-    const stalled = this.delays.max > this.limitMs * 1e6 || (this.delays.count === 0 && now - this.since > this.limitMs)
+    // A delay is counted from when a sample was due, up to a sample's interval after the loop
+    // stopped. The sampler's first tick only sets its baseline: a stall before it shows as no tick.
+    const stalled = this.delays.max > (this.limitMs - SAMPLE_MS) * 1e6 || (this.delays.count === 0 && now - this.since > this.limitMs)
     this.delays.reset()
     this.since = now
     return stalled
