@@ -3,10 +3,12 @@
  * can `stat` only the files that changed instead of every file of the home.
  *
  * Trusted only where the kernel sees every change: on Linux, on a local file system (a
- * network share's changes made elsewhere are never reported). The kernel also drops
- * notifications that pile up unread (`fs.inotify.max_queued_events`, 16,384 by default), and
- * Node does not say when it did: `StallGuard` notices when the event loop stood still long
- * enough for that to happen, and the walk then trusts nothing it remembered.
+ * network share's changes made elsewhere are never reported). A file written through another
+ * hard link, or through a memory mapping, is not reported either; Codex does neither to its
+ * rollouts. The kernel also drops notifications that pile up unread
+ * (`fs.inotify.max_queued_events`, 16,384 by default), and Node does not say when it did:
+ * `StallGuard` notices when the event loop stood still long enough for that to happen, and
+ * the walk then trusts nothing it remembered.
  */
 import * as fs from "node:fs"
 import { type IntervalHistogram, monitorEventLoopDelay } from "node:perf_hooks"
