@@ -85,8 +85,9 @@ export interface FolderCacheOptions {
   readonly now?: () => number
   /**
    * Watch the folders (where the kernel reports every change: see folderWatch.ts) and `stat`
-   * only the files a notification named. Everything remembered is dropped when the event loop
-   * stood still longer than `stallLimitMs`, since notifications may then have been lost.
+   * only the files a notification named. When the event loop stood still longer than
+   * `stallLimitMs` (notifications may then have been lost), every folder is listed and every
+   * file `stat`ed again.
    */
   readonly watch?: { readonly stallLimitMs: number } | undefined
 }
@@ -111,8 +112,7 @@ const SETTLED_MS = 3000
  * can set a ctime back): on a re-listing, one `stat` per folder instead of a `readdir`, and
  * no file name parsed again. The files' own sizes and mtimes are not remembered: appending
  * to a rollout does not touch its folder, so every walk stats every file (and keeps the
- * record of one whose size and mtime did not change, with the path strings a listing's
- * caches are keyed by).
+ * record of one whose size and mtime did not change: a listing's caches are keyed by it).
  *
  * With watches, a folder's notifications replace both: a walk lists again only the folders
  * whose entries a notification changed, and `stat`s only the files one named.
@@ -181,11 +181,7 @@ export class FolderCache {
 
   /** Ends the walk of `root`: forgets the folders it no longer reached, so memory follows the home. */
   endWalk(root: string): void {
-    if (!this.reshaped) return
-    const inside = root + path.sep
-    for (const [dir, known] of this.known) {
-      if (known.walk !== this.walks && (dir === root || dir.startsWith(inside))) this.drop(dir)
-    }
+    if (this.reshaped) this.forgetUnder(root, (known) => known.walk === this.walks)
   }
 
   /** Closes every watch; the cache then walks as if new. */
@@ -225,9 +221,12 @@ export class FolderCache {
     this.roots.clear()
   }
 
-  private forgetUnder(root: string): void {
+  /** Forgets `root` and the folders under it, but those `kept`. */
+  private forgetUnder(root: string, kept: (known: KnownFolder) => boolean = () => false): void {
     const inside = root + path.sep
-    for (const dir of this.known.keys()) if (dir === root || dir.startsWith(inside)) this.drop(dir)
+    for (const [dir, known] of this.known) {
+      if ((dir === root || dir.startsWith(inside)) && !kept(known)) this.drop(dir)
+    }
   }
 
   private drop(dir: string): void {
