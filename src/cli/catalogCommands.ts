@@ -6,7 +6,6 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Chunk from "effect/Chunk"
-import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -17,7 +16,7 @@ import { type RolloutLine, RolloutReader } from "../RolloutReader.js"
 import { ThreadId } from "../Schema.js"
 import { ThreadCatalog, type ThreadSummary } from "../ThreadCatalog.js"
 import { codexHome, json, layerFor, withExamples } from "./common.js"
-import { BadArgument, NotFound, printable, table } from "./output.js"
+import { BadArgument, NotFound, print, printable, table } from "./output.js"
 
 /** What `threads --json` prints per thread: the fields of Codex's `thread/list`, times in unix seconds. */
 const threadJson = (thread: ThreadSummary) => ({
@@ -40,7 +39,11 @@ const title = (thread: ThreadSummary) => {
   return printable(chars.length > PREVIEW_COLUMN ? `${chars.slice(0, PREVIEW_COLUMN - 1).join("")}…` : text)
 }
 
-const when = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 16).replace("T", " ")
+/** A time for a table, in UTC; one past JavaScript's dates (a file system may store it) as its seconds. */
+const when = (seconds: number) => {
+  const date = new Date(seconds * 1000)
+  return Number.isNaN(date.getTime()) ? `@${seconds}` : date.toISOString().slice(0, 16).replace("T", " ")
+}
 
 export const threads = Command.make(
   "threads",
@@ -66,7 +69,7 @@ export const threads = Command.make(
         // One object per line, printed as read (a long listing starts at once), a write per chunk.
         yield* Stream.runForEachChunk(limited, (threads) => {
           count += Chunk.size(threads)
-          return Chunk.isEmpty(threads) ? Effect.void : Console.log(Chunk.join(Chunk.map(threads, (thread) => JSON.stringify(threadJson(thread))), "\n"))
+          return Chunk.isEmpty(threads) ? Effect.void : print(Chunk.join(Chunk.map(threads, (thread) => JSON.stringify(threadJson(thread))), "\n"))
         })
       } else {
         const rows = Chunk.toArray(yield* Stream.runCollect(limited))
@@ -79,7 +82,7 @@ export const threads = Command.make(
           printable(t.cwd),
           title(t)
         ])
-        if (count > 0) yield* Console.log(table([header, ...cells]))
+        if (count > 0) yield* print(table([header, ...cells]))
       }
       if (count === 0) return yield* new NotFound({ what: `no ${archived ? "archived " : ""}threads listed` })
     }).pipe(Effect.provide(layerFor(codexHome)))
@@ -114,30 +117,54 @@ const eventJson = (line: RolloutLine) =>
     ? { offset: line.offset, unreadable: line.reason }
     : { offset: line.offset, timestamp: Option.getOrNull(line.timestamp), type: Option.getOrNull(line.type), payload: line.payload }
 
+const ROLLOUT_ID = /^rollout-.+-([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\.jsonl$/
+
+/**
+ * The thread a name resolves to as `codex resume NAME` resolves it: the newest rollout among
+ * the threads so named, a thread without one never shadowing a thread with one.
+ */
+const idOfNamedRollout = (name: string) =>
+  Effect.map(Effect.flatMap(IndexReader, (reader) => reader.findPathByName(name)), (file) =>
+    Option.flatMap(file, (found) => Schema.decodeUnknownOption(ThreadId)(ROLLOUT_ID.exec(path.basename(found))?.[1]))
+  )
+
+/** Why a name shows nothing: no thread has it, or the one that has it has no rollout. */
+const noRolloutNamed = (name: string) =>
+  Effect.map(Effect.flatMap(IndexReader, (reader) => reader.findIdByName(name)), (id) =>
+    Option.match(id, {
+      onNone: () => `no thread is named ${JSON.stringify(name.trim())}`,
+      onSome: (found) => `no rollout for thread ${found}, named ${JSON.stringify(name.trim())}`
+    })
+  )
+
+/**
+ * The events `show` holds to print them oldest first: a terminal's worth, many times over.
+ * A whole rollout, in bounded memory, is RolloutReader's `lines` stream.
+ */
+const MAX_TAIL = 10_000
+
 export const show = Command.make(
   "show",
   {
     codexHome,
     json,
     thread: Args.text({ name: "ID|NAME" }).pipe(Args.withDescription("A thread id, or a name it currently has")),
-    tail: Options.integer("tail").pipe(Options.withDefault(20), Options.withDescription("How many of the last events (default: 20)"))
+    tail: Options.integer("tail").pipe(Options.withDefault(20), Options.withDescription(`How many of the last events, at most ${MAX_TAIL} (default: 20)`))
   },
   ({ codexHome, json, tail, thread }) =>
     Effect.gen(function* () {
-      if (tail < 0) return yield* new BadArgument({ reason: `--tail must be at least 0, got ${tail}` })
+      if (tail < 0 || tail > MAX_TAIL) return yield* new BadArgument({ reason: `--tail must be from 0 to ${MAX_TAIL}, got ${tail}` })
       const catalog = yield* ThreadCatalog
       const byId = Schema.decodeUnknownOption(ThreadId)(thread)
-      const id = Option.isSome(byId) ? byId : yield* Effect.flatMap(IndexReader, (reader) => reader.findIdByName(thread))
+      const id = Option.isSome(byId) ? byId : yield* idOfNamedRollout(thread)
       const found = Option.isSome(id) ? yield* catalog.thread(id.value) : Option.none<ThreadSummary>()
-      if (Option.isNone(found)) {
-        return yield* new NotFound({ what: Option.isSome(byId) ? `no rollout for thread ${thread}` : `no thread is named ${JSON.stringify(thread.trim())}` })
-      }
+      if (Option.isNone(found)) return yield* new NotFound({ what: Option.isSome(byId) ? `no rollout for thread ${thread}` : yield* noRolloutNamed(thread) })
       const summary = found.value
       const reader = yield* RolloutReader
       const events = Chunk.toArray(yield* Stream.runCollect(Stream.take(reader.linesNewestFirst(summary.path), tail))).reverse()
-      if (json) return yield* Console.log(JSON.stringify({ thread: { ...threadJson(summary), source: summary.source, cliVersion: summary.cliVersion }, events: events.map(eventJson) }, null, 2))
+      if (json) return yield* print(JSON.stringify({ thread: { ...threadJson(summary), source: summary.source, cliVersion: summary.cliVersion }, events: events.map(eventJson) }, null, 2))
       const git = Option.getOrUndefined(summary.gitInfo)
-      yield* Console.log(
+      yield* print(
         table([
           ["id", summary.id],
           ["name", printable(Option.getOrElse(summary.name, () => "-"))],
@@ -145,12 +172,12 @@ export const show = Command.make(
           ["cwd", printable(summary.cwd)],
           ["created", Option.match(summary.createdAt, { onNone: () => "-", onSome: when })],
           ["updated", when(summary.updatedAt)],
-          ["git", printable([git?.branch, git?.sha?.slice(0, 12), git?.originUrl].filter((part) => part !== undefined).join(" ") || "-")],
+          ["git", printable([git?.branch, git?.sha?.slice(0, 12), git?.originUrl].filter((part) => typeof part === "string").join(" ") || "-")],
           ["source", `${printable(typeof summary.source === "string" ? summary.source : JSON.stringify(summary.source))}, Codex ${printable(summary.cliVersion)}${summary.archived ? ", archived" : ""}`],
           ["path", printable(summary.path)]
         ])
       )
-      if (events.length > 0) yield* Console.log(`\nlast ${events.length} events:\n${table(events.map((line) => eventGist(line).map(printable)))}`)
+      if (events.length > 0) yield* print(`\nlast ${events.length} events:\n${table(events.map((line) => eventGist(line).map(printable)))}`)
     }).pipe(Effect.provide(layerFor(codexHome)))
 ).pipe(
   Command.withDescription(

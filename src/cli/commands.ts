@@ -10,7 +10,6 @@ import * as Options from "@effect/cli/Options"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as Chunk from "effect/Chunk"
-import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
@@ -18,7 +17,7 @@ import * as crypto from "node:crypto"
 import { IndexReader } from "../IndexReader.js"
 import { IndexWriter } from "../IndexWriter.js"
 import { generateIndex, parseSize } from "./generate.js"
-import { BadArgument, describeCode, IoFailure, NotFound, printable, printJson, progressBar, systemCode, table } from "./output.js"
+import { BadArgument, describeCode, IoFailure, NotFound, print, printable, printJson, progressBar, systemCode, table } from "./output.js"
 import { show, threads } from "./catalogCommands.js"
 import { codexHome, json, layerFor, withExamples } from "./common.js"
 import { countIndex } from "./stats.js"
@@ -48,7 +47,7 @@ const answer = <A>(
   show: { readonly json: (a: A) => unknown; readonly text: (a: A) => string; readonly none: string }
 ) =>
   Option.match(found, {
-    onSome: (a) => (json ? printJson(show.json(a)) : Console.log(printable(show.text(a)))),
+    onSome: (a) => (json ? printJson(show.json(a)) : print(printable(show.text(a)))),
     onNone: () => Effect.zipRight(json ? printJson(null) : Effect.void, nothingFound(indexPath, show.none))
   })
 
@@ -112,7 +111,7 @@ const names = Command.make(
         return threadName === undefined ? [] : [[i, threadName] as const]
       })
       if (json) yield* printJson(Object.fromEntries(rows))
-      else for (const [threadId, threadName] of rows) yield* Console.log(`${threadId}\t${printable(threadName)}`)
+      else if (rows.length > 0) yield* print(rows.map(([threadId, threadName]) => `${threadId}\t${printable(threadName)}`).join("\n"))
       if (rows.length === 0) return yield* nothingFound(reader.path, "none of these ids has a name")
     }).pipe(Effect.provide(layerFor(codexHome)))
 ).pipe(
@@ -181,7 +180,7 @@ const list = Command.make(
       const entries = Chunk.toArray(yield* Stream.runCollect(Stream.take(reader.latestEntries, limit)))
       if (json) yield* printJson(entries.map((e) => ({ id: e.id, name: e.thread_name, updated_at: e.updated_at })))
       else if (entries.length > 0) {
-        yield* Console.log(table([["ID", "UPDATED", "NAME"], ...entries.map((e) => [e.id, printable(e.updated_at), printable(e.thread_name)])]))
+        yield* print(table([["ID", "UPDATED", "NAME"], ...entries.map((e) => [e.id, printable(e.updated_at), printable(e.thread_name)])]))
       }
       if (entries.length === 0) return yield* nothingFound(reader.path, "the index has no named threads")
     }).pipe(Effect.provide(layerFor(codexHome)))
@@ -223,7 +222,7 @@ const stats = Command.make("stats", { codexHome, json }, ({ codexHome, json }) =
     const scanMs = performance.now() - started
     const result = { path: file, ...counts, fullScanMs: Math.round(scanMs * 10) / 10 }
     if (json) return yield* printJson(result)
-    yield* Console.log(
+    yield* print(
       table([
         ["path", printable(file)],
         ["size", `${counts.bytes} bytes (${(counts.bytes / 1048576).toFixed(1)} MiB)`],
@@ -279,7 +278,7 @@ const gen = Command.make(
       }).pipe(Effect.ensuring(bar.done))
       const seconds = (performance.now() - started) / 1000
       if (json) return yield* printJson({ file, lines: result.lines, distinctIds: result.distinctIds, badLines: result.badLines, bytes: result.bytes, seconds })
-      yield* Console.log(
+      yield* print(
         `${printable(file)}: ${result.bytes} bytes, ${result.lines} lines, ${result.distinctIds} threads, ${result.badLines} irregular lines: bad, blank or non-canonical (${seconds.toFixed(1)} s)`
       )
     })
@@ -304,7 +303,7 @@ const compact = Command.make(
       }
       if (json) return yield* printJson({ dryRun, ...result })
       const saved = result.bytesBefore - result.bytesAfter
-      yield* Console.log(
+      yield* print(
         table([
           ["lines", `${result.linesBefore} -> ${result.linesAfter}`],
           ["bytes", `${result.bytesBefore} -> ${result.bytesAfter} (${saved} saved${dryRun ? ", dry run: nothing written" : ""})`]

@@ -6,10 +6,10 @@
  * | 0 | answered |
  * | 1 | nothing found (the JSON form still prints its empty answer: `null`, `[]`, `{}`) |
  * | 2 | bad usage: an unknown command or option, a missing or malformed argument |
- * | 3 | the system failed: an I/O error, a lock that cannot be taken, a bug |
+ * | 3 | the system failed: an I/O error, a lock that cannot be taken, a bug, stdout that cannot be written |
  * | 130, 143 | interrupted by SIGINT, SIGTERM |
+ * | 141 | stdout closed by its reader (`| head`), quietly, as a shell reports a writer SIGPIPE ended |
  */
-import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as util from "node:util"
@@ -38,7 +38,23 @@ export class IoFailure extends Schema.TaggedError<IoFailure>()("IoFailure", { re
 /** Text rendered for a terminal (`HelpDoc.toAnsiText`) without its colours. */
 export const stripAnsi = (text: string): string => text.replace(/\x1b\[[0-9;]*m/g, "")
 
-export const printJson = (value: unknown) => Console.log(JSON.stringify(value, null, 2))
+/** stdout refused an answer: closed by its reader (`EPIPE`), or full (`ENOSPC` on `/dev/full`). */
+export class StdoutFailure extends Schema.TaggedError<StdoutFailure>()("StdoutFailure", { code: Schema.String }) {
+  override get message(): string {
+    return `cannot write to stdout: ${describeCode(this.code)}`
+  }
+}
+
+/**
+ * `text` and a newline on stdout, done once written. Not `Console.log`: Node's console drops
+ * write errors, so an answer lost on a full disk would exit 0.
+ */
+export const print = (text: string): Effect.Effect<void, StdoutFailure> =>
+  Effect.async((resume) => {
+    process.stdout.write(`${text}\n`, (error) => resume(error == null ? Effect.void : Effect.fail(new StdoutFailure({ code: systemCode(error) ?? "EIO" }))))
+  })
+
+export const printJson = (value: unknown) => print(JSON.stringify(value, null, 2))
 
 /**
  * A name, path or message made safe for a terminal: control characters (C0, DEL, C1), line

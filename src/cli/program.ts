@@ -20,7 +20,7 @@ import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import { type IoOperation, isSessionIndexError, type SessionIndexError } from "../Errors.js"
 import { descriptors, root } from "./commands.js"
-import { BadArgument, cleanReason, IoFailure, NotFound, printable, stripAnsi } from "./output.js"
+import { BadArgument, cleanReason, IoFailure, NotFound, printable, StdoutFailure, stripAnsi } from "./output.js"
 
 export { helpTexts } from "./help.js"
 
@@ -59,7 +59,8 @@ const libraryOutcome = (error: SessionIndexError): Outcome => {
 
 interface Outcome {
   readonly status: number
-  readonly message: string
+  /** Said on stderr; none for a reader that closed stdout, which knows why. */
+  readonly message: string | undefined
 }
 
 /** The exit status and message of a failed command (the table is in output.ts). */
@@ -73,6 +74,7 @@ const outcome = (cause: Cause.Cause<unknown>): Outcome => {
   if (error instanceof NotFound) return { status: 1, message: error.message }
   if (error instanceof BadArgument) return { status: 2, message: error.message }
   if (error instanceof IoFailure) return { status: 3, message: error.message }
+  if (error instanceof StdoutFailure) return error.code === "EPIPE" ? { status: 141, message: undefined } : { status: 3, message: error.message }
   if (isSessionIndexError(error)) return libraryOutcome(error)
   return { status: 3, message: `internal error: ${error instanceof Error ? error.message : String(error)}` }
 }
@@ -125,8 +127,14 @@ const listenForSignals = () => {
   return () => received
 }
 
+const ignore = () => {}
+
 /** Runs the command line `argv` (`node`, the script, then the arguments) and exits with its status. */
 export const main = (argv: ReadonlyArray<string>, version: string): void => {
+  // A failed write is reported to its callback (output.ts `print`); unheard, the stream's
+  // error event would end the process with a stack trace.
+  process.stdout.on("error", ignore)
+  process.stderr.on("error", ignore)
   const signal = listenForSignals()
   const cli = Command.run(root, { name: "session-index", version })
   withoutParserMessages(cli([...argv.slice(0, 2), ...stdinMarkerLast(argv.slice(2))])).pipe(
@@ -136,7 +144,7 @@ export const main = (argv: ReadonlyArray<string>, version: string): void => {
         ? Effect.failCause(cause)
         : Effect.sync(() => {
             const { message, status } = outcome(cause)
-            say(message)
+            if (message !== undefined) say(message)
             return status
           })
     ),

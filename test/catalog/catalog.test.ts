@@ -3,7 +3,8 @@
  * without loss or repeats, filters, names from the index, and remembered summaries.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Option, Stream } from "effect"
+import { Chunk, Effect, Layer, Logger, Option, Stream } from "effect"
+import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -316,5 +317,124 @@ describe("ThreadCatalog", () => {
       expect(yield* all(catalog)).toEqual([])
       expect((yield* catalog.page({})).threads).toEqual([])
     }).pipe(Effect.provide(layerWith({ codexHome: path.join(os.tmpdir(), "si-no-such-home", crypto.randomUUID()), workers: 0 })))
+  )
+})
+
+describe("files that are not what they claim", () => {
+  /** The catalog's warnings, beside its answer. */
+  const withWarnings = <A, E>(home: string, body: (catalog: ThreadCatalog["Type"]) => Effect.Effect<A, E>) => {
+    const warnings: Array<string> = []
+    const logger = Logger.make(({ message }) => void warnings.push((Array.isArray(message) ? message : [message]).join(" ")))
+    return Effect.map(
+      Effect.flatMap(ThreadCatalog, body).pipe(
+        Effect.provide(Layer.merge(layerWith({ codexHome: home, workers: 0 }), Logger.replace(Logger.defaultLogger, logger))),
+        Effect.ensuring(Effect.sync(() => fs.rmSync(home, { recursive: true, force: true })))
+      ),
+      (answer) => ({ answer, warnings })
+    )
+  }
+
+  const twoThreads = () =>
+    makeHome(
+      [
+        { id: uuid(1), stamp: "2025-01-14T10-00-01", mtimeMs: 2_000, preview: "first" },
+        { id: uuid(2), stamp: "2025-01-14T10-00-02", mtimeMs: 1_000, preview: "second", meta: { model_provider: "mine" } }
+      ],
+      [[uuid(1), "named"]]
+    )
+
+  const fifo = (file: string) => execFileSync("mkfifo", [file])
+
+  it.effect("a config.toml or a database that is a FIFO or /dev/zero: listed with the defaults and one warning, not blocked or read forever", () =>
+    Effect.gen(function* () {
+      const cases: Array<[string, (home: string) => void]> = [
+        ["config.toml FIFO", (home) => fifo(path.join(home, "config.toml"))],
+        ["config.toml /dev/zero", (home) => fs.symlinkSync("/dev/zero", path.join(home, "config.toml"))],
+        ["database FIFO", (home) => fifo(path.join(home, "state_5.sqlite"))],
+        ["database /dev/zero", (home) => fs.symlinkSync("/dev/zero", path.join(home, "state_5.sqlite"))],
+        ["log FIFO", (home) => (fs.writeFileSync(path.join(home, "state_5.sqlite"), ""), fifo(path.join(home, "state_5.sqlite-wal")))]
+      ]
+      for (const [label, spoil] of cases) {
+        const home = twoThreads()
+        spoil(home)
+        const { answer, warnings } = yield* withWarnings(home, (catalog) =>
+          Effect.zip(all(catalog), Effect.zip(all(catalog), catalog.page({})))
+        )
+        const [first, [again, page]] = answer
+        expect(first.map((t) => [t.id, Option.getOrNull(t.name)]), label).toEqual([[uuid(1), "named"]])
+        expect(again, label).toEqual(first)
+        expect(page.threads, label).toEqual(first)
+        expect(warnings, label).toHaveLength(1)
+        expect(warnings[0], label).toMatch(/not a regular file/)
+      }
+    })
+  )
+
+  it.effect("a config.toml that does not parse: the defaults, and a warning saying which file", () => {
+    const home = twoThreads()
+    fs.writeFileSync(path.join(home, "config.toml"), 'model_provider = "mine"\nthis is not toml\n')
+    return Effect.gen(function* () {
+      const { answer, warnings } = yield* withWarnings(home, (catalog) => all(catalog))
+      expect(ids(answer)).toEqual([uuid(1)])
+      expect(warnings).toEqual([expect.stringContaining(`cannot use ${path.join(home, "config.toml")}: `)])
+    })
+  })
+
+  it.effect("a rollout turned into a folder or a FIFO after the walk is skipped with a warning; the listing goes on", () =>
+    Effect.gen(function* () {
+      for (const replace of ["folder", "fifo"] as const) {
+        const count = 300
+        const home = makeHome(Array.from({ length: count }, (_, i) => ({ id: uuid(i + 1), stamp: "2025-01-14T10-00-01", mtimeMs: 1_000_000 - i, preview: `p${i}` })))
+        const last = path.join(home, "sessions/2025/01/14", `rollout-2025-01-14T10-00-01-${uuid(count)}.jsonl`)
+        const { answer, warnings } = yield* withWarnings(home, (catalog) =>
+          Stream.runCollect(
+            Stream.tap(catalog.threads(), (thread) =>
+              Effect.sync(() => {
+                // The first row comes before the last file's head is read (heads are read in steps).
+                if (thread.id !== uuid(1)) return
+                fs.rmSync(last)
+                if (replace === "folder") fs.mkdirSync(last)
+                else fifo(last)
+              })
+            )
+          )
+        )
+        expect(Chunk.size(answer), replace).toBe(count - 1)
+        expect(warnings, replace).toEqual([expect.stringContaining(`not listing ${last}: `)])
+      }
+    })
+  )
+
+  it.effect("an index that cannot be read: threads listed without names, and one warning", () => {
+    const home = twoThreads()
+    fs.rmSync(path.join(home, "session_index.jsonl"))
+    fs.mkdirSync(path.join(home, "session_index.jsonl"))
+    return Effect.gen(function* () {
+      const { answer, warnings } = yield* withWarnings(home, (catalog) => Effect.zip(all(catalog), all(catalog)))
+      expect(answer[0].map((t) => [t.id, Option.getOrNull(t.name)])).toEqual([[uuid(1), null]])
+      expect(answer[1]).toEqual(answer[0])
+      expect(warnings).toEqual([expect.stringContaining("listing without names: ")])
+    })
+  })
+
+  it.effect("thread() of a value that is not a string fails with InvalidThreadId", () =>
+    withCatalog(twoThreads(), (catalog) =>
+      Effect.gen(function* () {
+        for (const input of [null, undefined, 42, {}]) {
+          const error = yield* Effect.flip(catalog.thread(input as unknown as string))
+          expect(error._tag).toBe("InvalidThreadId")
+        }
+      })
+    )
+  )
+
+  it.effect("page({ limit: NaN }) is a page of the default size", () =>
+    withCatalog(makeHome(Array.from({ length: 30 }, (_, i) => ({ id: uuid(i + 1), stamp: "2025-01-14T10-00-01", mtimeMs: 1000 - i, preview: `p${i}` }))), (catalog) =>
+      Effect.gen(function* () {
+        const page = yield* catalog.page({ limit: Number.NaN })
+        expect(page.threads).toHaveLength(25)
+        expect(Option.isSome(page.nextCursor)).toBe(true)
+      })
+    )
   )
 })

@@ -69,6 +69,33 @@ describe("the head window", () => {
     expect(result.meta?.cwd).toBe("/second")
   })
 
+  it("a line of the window that is not UTF-8 makes the thread unlisted, as Codex's line reader fails; one after the window does not", () => {
+    const bytes = (line: string) => Buffer.from(line)
+    const spoiled = (line: string, bad: Buffer) => {
+      const at = line.indexOf("/work")
+      return Buffer.concat([bytes(line.slice(0, at)), bad, bytes(line.slice(at))])
+    }
+    const readBytes = (lines: ReadonlyArray<Buffer>) => {
+      const head = new HeadReader()
+      let taken = 0
+      for (const line of lines) {
+        taken++
+        if (!head.push(line)) break
+      }
+      return { taken, ...head.summary() }
+    }
+    for (const bad of [Buffer.from([0xff]), Buffer.from([0xc0, 0xaf]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xe2, 0x82])]) {
+      const before = readBytes([bad, bytes(metaLine()), bytes(userLine("p"))])
+      expect(before).toMatchObject({ taken: 1, meta: undefined, preview: undefined })
+      expect(readBytes([spoiled(metaLine(), bad), bytes(userLine("p"))]).meta).toBeUndefined()
+      expect(readBytes([bytes(metaLine()), bytes(other), Buffer.concat([bytes(userLine("p")), bad])])).toMatchObject({ meta: undefined, preview: undefined })
+    }
+    const after = readBytes([bytes(metaLine()), bytes(userLine("p")), Buffer.from([0xff])])
+    expect(after).toMatchObject({ taken: 2, preview: "p" })
+    // Valid multi-byte text is text.
+    expect(readBytes([bytes(metaLine({ cwd: "/wörk/☃/𝄞" })), bytes(userLine("é"))])).toMatchObject({ preview: "é", meta: { cwd: "/wörk/☃/𝄞" } })
+  })
+
   it("a preview before the meta is kept", () => {
     const result = read([userLine("early"), metaLine()])
     expect(result).toMatchObject({ taken: 2, preview: "early" })

@@ -6,7 +6,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import { tempDirSync } from "../helpers/codexHome.js"
-import { run } from "./runCli.js"
+import { main, run, start } from "./runCli.js"
 
 const A = "0194f7c2-3b1d-7c4e-9a51-2f0e8d6b1a23"
 const B = "0194f7c2-3b1d-7c4e-9a51-2f0e8d6b1a24"
@@ -127,16 +127,76 @@ describe("session-index show", () => {
 
   it("an archived thread is shown too; unknown ids and names exit 1; a bad --tail exits 2", async () => {
     const h = home()
-    const [archived, unknownId, unknownName, badTail] = await Promise.all([
+    const [archived, unknownId, unknownName, badTail, hugeTail] = await Promise.all([
       run(["show", C, "--codex-home", h, "--tail", "0"]),
       run(["show", "0194f7c2-3b1d-7c4e-9a51-2f0e8d6b1a99", "--codex-home", h]),
       run(["show", "no such name", "--codex-home", h]),
-      run(["show", A, "--codex-home", h, "--tail", "-1"])
+      run(["show", A, "--codex-home", h, "--tail", "-1"]),
+      run(["show", A, "--codex-home", h, "--tail", "2000000"])
     ])
     expect(archived.status).toBe(0)
     expect(archived.stdout).toMatch(/^source\s+cli, Codex 0\.169\.0, archived$/m)
     expect(unknownId).toEqual({ status: 1, signal: null, stdout: "", stderr: "session-index: no rollout for thread 0194f7c2-3b1d-7c4e-9a51-2f0e8d6b1a99\n", timedOut: false })
     expect(unknownName).toMatchObject({ status: 1, stderr: 'session-index: no thread is named "no such name"\n' })
-    expect(badTail).toMatchObject({ status: 2, stderr: "session-index: --tail must be at least 0, got -1\n" })
+    expect(badTail).toMatchObject({ status: 2, stderr: "session-index: --tail must be from 0 to 10000, got -1\n" })
+    expect(hugeTail).toMatchObject({ status: 2, stderr: "session-index: --tail must be from 0 to 10000, got 2000000\n" })
+  })
+})
+
+describe("show by name", () => {
+  it("a thread without a rollout never shadows one with it; a name only such a thread has says so", async () => {
+    const h = home()
+    const ghost = "0194f7c2-3b1d-7c4e-9a51-2f0e8d6b1a77"
+    const entry = (id: string, name: string) => JSON.stringify({ id, thread_name: name, updated_at: "2025-01-15T10:00:00Z" }) + "\n"
+    fs.appendFileSync(path.join(h, "session_index.jsonl"), entry(B, "two") + entry(ghost, "two") + entry(ghost.replace(/77$/, "78"), "ghost"))
+    const [two, lonely] = await Promise.all([run(["show", "two", "--codex-home", h, "--tail", "0"]), run(["show", "ghost", "--codex-home", h])])
+    expect(two).toMatchObject({ status: 0, stderr: "" })
+    expect(two.stdout).toMatch(new RegExp(`^id\\s+${B}$`, "m"))
+    expect(lonely).toMatchObject({ status: 1, stdout: "", stderr: `session-index: no rollout for thread ${ghost.replace(/77$/, "78")}, named "ghost"\n` })
+  })
+})
+
+describe("stdout that fails", () => {
+  /** `session-index ...args` with stdout as a shell script sets it: `"$@"` runs the CLI. */
+  const inShell = (script: string, args: ReadonlyArray<string>) => start("bash", ["-c", script, "bash", process.execPath, main, ...args]).done
+
+  it("a full disk (/dev/full): exit 3 and one line saying so, for every kind of answer", async () => {
+    const h = home()
+    const results = await Promise.all(
+      [["threads"], ["threads", "--json"], ["show", A], ["show", A, "--json"], ["list"], ["--version"]].map((args) =>
+        inShell('"$@" > /dev/full', [...args, ...(args[0] === "--version" ? [] : ["--codex-home", h])])
+      )
+    )
+    for (const result of results) expect(result).toMatchObject({ status: 3, stderr: "session-index: cannot write to stdout: no space left on device\n" })
+  })
+
+  it("a reader that closes the pipe (| head): no message, the status of a writer SIGPIPE ended", async () => {
+    const h = tempDirSync("si-cli-pipe-")
+    // Far more than a pipe holds, so the writer meets the closed end.
+    for (let i = 0; i < 600; i++) {
+      const id = `0194f7c2-3b1d-7c4e-9a51-${i.toString(16).padStart(12, "0")}`
+      rollout(h, id, "2025-01-14T21-06-17", { cwd: "/work/api", preview: `thread ${i} ${"x".repeat(200)}`, mtime: 1_736_900_000 - i })
+    }
+    const result = await inShell('"$@" | head -c 1 > /dev/null; echo "status ${PIPESTATUS[0]}"', ["threads", "--json", "--codex-home", h])
+    expect(result).toMatchObject({ status: 0, stdout: "status 141\n", stderr: "" })
+  })
+})
+
+describe("times past JavaScript's dates", () => {
+  it("an mtime a file system keeps but Date cannot show is printed as its seconds", async (ctx) => {
+    const h = fs.existsSync("/dev/shm") ? fs.mkdtempSync("/dev/shm/si-cli-far-") : undefined
+    if (h === undefined) return ctx.skip("no tmpfs at /dev/shm")
+    try {
+      const file = rollout(h, A, "2025-01-14T21-06-17", { cwd: "/work/api", preview: "far future", mtime: 1_736_900_000 })
+      fs.utimesSync(file, 99_999_999_999_999, 99_999_999_999_999)
+      if (fs.statSync(file).mtimeMs !== 99_999_999_999_999_000) return ctx.skip("this file system clamps times")
+      const [table, shown] = await Promise.all([run(["threads", "--codex-home", h]), run(["show", A, "--codex-home", h])])
+      expect(table).toMatchObject({ status: 0, stderr: "" })
+      expect(table.stdout).toMatch(/^@99999999999999\s+0194f7c2/m)
+      expect(shown).toMatchObject({ status: 0, stderr: "" })
+      expect(shown.stdout).toMatch(/^updated\s+@99999999999999$/m)
+    } finally {
+      fs.rmSync(h, { recursive: true, force: true })
+    }
   })
 })

@@ -4,16 +4,17 @@
  * one batched lookup in Codex's database (stateDb.ts) and one in the index.
  */
 import { Chunk, Effect, Layer, Option, Schema, Stream } from "effect"
-import * as fs from "node:fs"
 import * as path from "node:path"
 import { parse as parseToml } from "smol-toml"
-import { IndexIoError, InvalidCursor, InvalidThreadId } from "../../Errors.js"
+import { IndexIoError, InvalidCursor } from "../../Errors.js"
 import { IndexReader } from "../../IndexReader.js"
 import { ThreadId } from "../../Schema.js"
 import { GitInfo, type ListOptions, type PageOptions, ThreadCatalog, ThreadSummary } from "../../ThreadCatalog.js"
 import { Settings } from "../config.js"
 import { eventLoopTurn } from "../eventLoopTurn.js"
-import { describeFailure } from "../systemError.js"
+import { readRegularFile } from "../regularFile.js"
+import { decodeThreadId } from "../decode.js"
+import { describeFailure, isSystemError } from "../systemError.js"
 import { cwdKey, displayCwd, type Filters, passes, unixSeconds } from "./fields.js"
 import { rustTrim, type SessionMeta } from "./head.js"
 import { activeRollouts, archivedRollouts, FolderCache, listingOrder, type RolloutFile, type SortKey } from "./rolloutFiles.js"
@@ -55,6 +56,12 @@ interface Row {
   /** Where the summary built from it is remembered. */
   readonly remembered: Remembered<ThreadSummary>
 }
+
+/**
+ * Failures that say nothing of the file being read: every later read would fail too, and a
+ * listing that skipped them would silently come out empty.
+ */
+const PROCESS_WIDE = new Set(["EMFILE", "ENFILE", "ENOMEM"])
 
 /** A head that could not be read: which file, and why. */
 class HeadReadFailure {
@@ -121,16 +128,26 @@ interface CodexConfig {
   readonly sqliteHome: string | undefined
 }
 
-const readConfig = (codexHome: string): CodexConfig => {
+const DEFAULT_CONFIG: CodexConfig = { provider: "openai", sqliteHome: undefined }
+/** Far more than any real config; a larger file is not Codex's. */
+const CONFIG_MAX_BYTES = 16 * 1024 * 1024
+
+/** The config, and why it fell back to the defaults when a file was there but could not be used. */
+const readConfig = (codexHome: string): { readonly config: CodexConfig; readonly problem: string | undefined } => {
+  const file = path.join(codexHome, "config.toml")
   try {
-    const config = parseToml(fs.readFileSync(path.join(codexHome, "config.toml"), "utf8"))
+    const bytes = readRegularFile(file, CONFIG_MAX_BYTES)
+    if (bytes === undefined) return { config: DEFAULT_CONFIG, problem: undefined }
+    const config = parseToml(bytes.toString("utf8"))
     return {
-      provider: typeof config.model_provider === "string" ? config.model_provider : "openai",
-      sqliteHome: typeof config.sqlite_home === "string" ? config.sqlite_home : undefined
+      config: {
+        provider: typeof config.model_provider === "string" ? config.model_provider : DEFAULT_CONFIG.provider,
+        sqliteHome: typeof config.sqlite_home === "string" ? config.sqlite_home : undefined
+      },
+      problem: undefined
     }
-  } catch {
-    // Codex itself refuses to start on an unreadable config; a listing falls back to its defaults.
-    return { provider: "openai", sqliteHome: undefined }
+  } catch (error) {
+    return { config: DEFAULT_CONFIG, problem: `${file}: ${describeFailure(error)}` }
   }
 }
 
@@ -172,8 +189,17 @@ export const make = Effect.gen(function* () {
   /** The newest walk of each listing, so that a page's cursor continues it without a new walk. */
   const walks = new Map<string, Walk>()
 
-  const resolve = (options: ListOptions = {}): Resolved => {
-    const config = readConfig(settings.codexHome)
+  /** The config problem last warned of: a picker listing again and again warns once. */
+  let configProblem: string | undefined
+
+  const resolve = (options: ListOptions = {}): Effect.Effect<Resolved> => Effect.suspend(() => {
+    const { config, problem } = readConfig(settings.codexHome)
+    const warned = problem === undefined || problem === configProblem ? Effect.void : Effect.logWarning(`session-index: cannot use ${problem}; listing with Codex's defaults`)
+    configProblem = problem
+    return Effect.as(warned, resolvedWith(config, options))
+  })
+
+  const resolvedWith = (config: CodexConfig, options: ListOptions): Resolved => {
     const provider = config.provider
     return {
       stateDb: stateDbPath(settings.codexHome, config.sqliteHome),
@@ -209,28 +235,52 @@ export const make = Effect.gen(function* () {
       catch: ioFailure("list", path.join(settings.codexHome, resolved.archived ? "archived_sessions" : "sessions"))
     }))
 
+  /** Rollouts already warned of as unreadable, while their size and mtime hold. */
+  const warnedUnreadable = new WeakSet<RolloutFile>()
+
+  /**
+   * `file`'s summary; undefined when it is gone since the walk, or cannot be read (a file
+   * made unreadable, or replaced by a folder or a FIFO): Codex then lists the other threads,
+   * and so does this, with a warning.
+   */
+  const summaryIfReadable = (file: RolloutFile, archived: boolean, unreadable: Array<HeadReadFailure>): Remembered<ThreadSummary> | undefined => {
+    try {
+      return cache.get(file, archived)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === "ENOENT") return undefined
+      if (!isSystemError(error) || PROCESS_WIDE.has(code!)) throw new HeadReadFailure(file.file, error)
+      if (!warnedUnreadable.has(file)) {
+        warnedUnreadable.add(file)
+        unreadable.push(new HeadReadFailure(file.file, error))
+      }
+      return undefined
+    }
+  }
+
+  const warnOfUnreadable = (unreadable: ReadonlyArray<HeadReadFailure>) =>
+    Effect.forEach(unreadable, (failure) => Effect.logWarning(`session-index: not listing ${failure.file}: ${describeFailure(failure.cause)}`), { discard: true })
+
+  const readFailure = (error: unknown) =>
+    error instanceof HeadReadFailure ? ioFailure("read", error.file)(error.cause) : ioFailure("read", settings.codexHome)(error)
+
   /** The listed threads among `files`, unnamed yet, in order. */
   const listed = (files: ReadonlyArray<RolloutFile>, resolved: Resolved) =>
-    Effect.try({
-      try: () => {
-        const out: Array<Row> = []
+    Effect.suspend(() => {
+      const out: Array<Row> = []
+      const unreadable: Array<HeadReadFailure> = []
+      try {
         for (const file of files) {
-          let remembered: Remembered<ThreadSummary>
-          try {
-            remembered = cache.get(file, resolved.archived)
-          } catch (error) {
-            // A rollout removed between the walk and its read is simply no longer listed.
-            if ((error as NodeJS.ErrnoException).code === "ENOENT") continue
-            throw new HeadReadFailure(file.file, error)
-          }
+          const remembered = summaryIfReadable(file, resolved.archived, unreadable)
+          if (remembered === undefined) continue
           const { meta, preview } = remembered.summary
           if (meta === undefined || preview === undefined || !passes(meta, resolved.filters)) continue
           out.push({ file, meta, preview, remembered })
         }
-        return out
-      },
-      catch: (error) =>
-        error instanceof HeadReadFailure ? ioFailure("read", error.file)(error.cause) : ioFailure("read", settings.codexHome)(error)
+      } catch (error) {
+        return Effect.fail(readFailure(error))
+      }
+      return Effect.as(warnOfUnreadable(unreadable), out)
     })
 
   /** What Codex's database says about these threads, when there is a usable one. */
@@ -245,6 +295,17 @@ export const make = Effect.gen(function* () {
       Effect.tap(({ warning }) => (warning === undefined ? Effect.void : Effect.logWarning(warning))),
       Effect.map(({ names }) => names)
     )
+  }
+
+  /** The index failure last warned of: a picker listing again and again warns once. */
+  let indexProblem: string | undefined
+
+  /** An index that cannot be read (a folder, or forbidden) names nothing, as in Codex, which lists on. */
+  const withoutIndexNames = (error: IndexIoError): Effect.Effect<ReadonlyMap<string, string>> => {
+    const problem = error.message
+    const warned = problem === indexProblem ? Effect.void : Effect.logWarning(`session-index: listing without names: ${problem}`)
+    indexProblem = problem
+    return Effect.as(warned, new Map())
   }
 
   /**
@@ -263,7 +324,9 @@ export const make = Effect.gen(function* () {
       if (fromIndex.length > 0) {
         indexNames = yield* reader.findNamesByIds(fromIndex.map((row) => row.meta.id as ThreadId)).pipe(
           // Heads only yield metas whose id is a hyphenated UUID.
-          Effect.catchTag("InvalidThreadId", Effect.die)
+          Effect.catchTag("InvalidThreadId", Effect.die),
+          Effect.tap(() => (indexProblem = undefined)),
+          Effect.catchTag("IndexIoError", withoutIndexNames)
         )
       }
       // What a thread shows besides its file's fields; its name is added to it below.
@@ -318,9 +381,8 @@ export const make = Effect.gen(function* () {
     })
 
   const threads = (options?: ListOptions): Stream.Stream<ThreadSummary, IndexIoError> => {
-    const resolved = resolve(options)
     return Stream.unwrap(
-      Effect.map(walk(resolved), ({ files }) =>
+      Effect.flatMap(resolve(options), (resolved) => Effect.map(walk(resolved), ({ files }) =>
         Stream.paginateChunkEffect({ from: 0, reads: STEP_READS }, ({ from, reads }) =>
           Effect.gen(function* () {
             const ends = stepSlices(files, from, reads)
@@ -330,13 +392,13 @@ export const make = Effect.gen(function* () {
             return [Chunk.unsafeFromArray(rows), to < files.length ? Option.some(next) : Option.none()] as const
           })
         )
-      )
+      ))
     )
   }
 
   const page = Effect.fn("ThreadCatalog.page")(function* (options: PageOptions = {}) {
-    const resolved = resolve(options)
-    const limit = Math.max(1, Math.floor(options.limit ?? DEFAULT_PAGE))
+    const resolved = yield* resolve(options)
+    const limit = options.limit === undefined || Number.isNaN(options.limit) ? DEFAULT_PAGE : Math.max(1, Math.floor(options.limit))
     let current: Walk
     let start = 0
     if (options.cursor === undefined) {
@@ -364,7 +426,7 @@ export const make = Effect.gen(function* () {
   })
 
   const thread = Effect.fn("ThreadCatalog.thread")(function* (id: string) {
-    const threadId = yield* Schema.decodeUnknown(ThreadId)(id).pipe(Effect.mapError(() => new InvalidThreadId({ input: id })))
+    const threadId = yield* decodeThreadId(id)
     for (const archived of [false, true]) {
       yield* notificationsDelivered
       const files = yield* Effect.try({
@@ -372,9 +434,12 @@ export const make = Effect.gen(function* () {
         catch: ioFailure("list", settings.codexHome)
       })
       files.sort(listingOrder("updated_at", "desc"))
-      const resolved = resolve({ archived, sources: [], modelProviders: [] })
+      const resolved = yield* resolve({ archived, sources: [], modelProviders: [] })
       for (const file of files) {
-        const remembered = yield* Effect.try({ try: () => cache.get(file, archived), catch: ioFailure("read", file.file) })
+        const unreadable: Array<HeadReadFailure> = []
+        const remembered = yield* Effect.try({ try: () => summaryIfReadable(file, archived, unreadable), catch: readFailure })
+        yield* warnOfUnreadable(unreadable)
+        if (remembered === undefined) continue
         const { meta, preview } = remembered.summary
         if (meta === undefined) continue
         // A thread without a preview is never listed: what it shows here is not remembered.

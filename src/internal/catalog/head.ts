@@ -3,6 +3,7 @@
  * it: the first valid `session_meta`, and the first user message that makes a preview. No I/O
  * and no Effect: lines in, a summary out, so the same code runs in a worker or in-process.
  */
+import { isUtf8 } from "node:buffer"
 
 /** Lines read before giving up, and how far to go on once a meta was seen without a preview. */
 const HEAD_LINES = 10
@@ -201,9 +202,15 @@ export class HeadReader {
   private counted = 0
   private meta: SessionMeta | undefined
   private preview: string | undefined
+  /** A line was not UTF-8: Codex's line reader fails on it, and the thread is not listed. */
+  private unreadable = false
 
   /** Takes the next line; returns false once no later line can change the summary. */
   push(line: Buffer | undefined): boolean {
+    if (line !== undefined && !isUtf8(line)) {
+      this.unreadable = true
+      return false
+    }
     if (line !== undefined && isBlank(line)) return true
     this.counted++
     if (line !== undefined && this.mayMatter(line)) this.take(parse(line))
@@ -226,9 +233,11 @@ export class HeadReader {
   }
 
   summary(): HeadSummary {
-    return { meta: this.meta, preview: this.preview }
+    return this.unreadable ? UNREADABLE : { meta: this.meta, preview: this.preview }
   }
 }
+
+const UNREADABLE: HeadSummary = { meta: undefined, preview: undefined }
 
 /** The first preview anywhere in a rollout (archived threads): feed lines until it returns false. */
 export class PreviewFinder {

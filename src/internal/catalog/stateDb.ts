@@ -21,6 +21,7 @@ import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
+import { readRegularFile, readRegularHead } from "../regularFile.js"
 import { rustTrim } from "./head.js"
 
 export const STATE_DB_FILE = "state_5.sqlite"
@@ -171,6 +172,7 @@ interface FileState {
 const stateOf = (file: string): FileState | undefined => {
   try {
     const stat = fs.statSync(file, { bigint: true })
+    if (!stat.isFile()) throw new Error(`${path.basename(file)} is not a regular file`)
     return { ino: stat.ino, size: stat.size, mtimeNs: stat.mtimeNs }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined
@@ -181,38 +183,12 @@ const stateOf = (file: string): FileState | undefined => {
 const sameState = (a: FileState | undefined, b: FileState | undefined) =>
   a === undefined || b === undefined ? a === b : a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs
 
-const readIfThere = (file: string): Buffer | undefined => {
-  try {
-    return fs.readFileSync(file)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined
-    throw error
-  }
-}
-
-/** The first bytes of a file (the log's header: a reset log gets new salts), or undefined. */
-const headOf = (file: string, bytes: number): Buffer | undefined => {
-  let fd: number
-  try {
-    fd = fs.openSync(file, "r")
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined
-    throw error
-  }
-  try {
-    const head = Buffer.alloc(bytes)
-    return head.subarray(0, fs.readSync(fd, head, 0, bytes, 0))
-  } finally {
-    fs.closeSync(fd)
-  }
-}
-
 /** Which version of the files: what names were read from, and when to read them again. */
 const versionOf = (db: string): string | undefined => {
   const dbState = stateOf(db)
   if (dbState === undefined) return undefined
   const walState = stateOf(`${db}-wal`)
-  const walHead = walState === undefined ? undefined : headOf(`${db}-wal`, WAL_HEADER)
+  const walHead = walState === undefined ? undefined : readRegularHead(`${db}-wal`, WAL_HEADER)
   const part = (s: FileState | undefined) => (s === undefined ? "-" : `${s.ino}:${s.size}:${s.mtimeNs}`)
   return `${part(dbState)} ${part(walState)} ${walHead?.toString("hex") ?? "-"}`
 }
@@ -236,11 +212,11 @@ export const readSnapshot = (db: string, maxBytes = Infinity): { readonly db: Bu
     if (dbBefore === undefined) return undefined
     const total = Number(dbBefore.size + (walBefore?.size ?? 0n))
     if (total > maxBytes) throw new Error(`it is too large to read (${total} bytes with its log, more than ${maxBytes})`)
-    const wal = walBefore === undefined ? undefined : readIfThere(walFile)
-    const bytes = readIfThere(db)
+    const wal = walBefore === undefined ? undefined : readRegularFile(walFile, maxBytes)
+    const bytes = readRegularFile(db, maxBytes)
     if (bytes === undefined) return undefined
     const walAfter = stateOf(walFile)
-    const walHeadAfter = walAfter === undefined ? undefined : headOf(walFile, WAL_HEADER)
+    const walHeadAfter = walAfter === undefined ? undefined : readRegularHead(walFile, WAL_HEADER)
     const steady =
       sameState(walBefore, walAfter) &&
       (wal === undefined || (BigInt(wal.length) === walBefore!.size && walHeadAfter !== undefined && walHeadAfter.equals(wal.subarray(0, walHeadAfter.length)))) &&
