@@ -5,7 +5,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as fc from "fast-check"
 import * as path from "node:path"
 import { cwdKey, displayCwd, passes, sourceKinds, unixSeconds } from "../../src/internal/catalog/fields.js"
-import { HeadReader, PreviewFinder, previewOf, sessionMeta } from "../../src/internal/catalog/head.js"
+import { HeadReader, PreviewFinder, previewOf, sessionMeta, skeletonOf } from "../../src/internal/catalog/head.js"
 
 const ID = "0194F7C2-3B1D-7C4E-9A51-2F0E8D6B1A23"
 const metaPayload = (extra: Record<string, unknown> = {}) => ({
@@ -253,5 +253,72 @@ describe("fields and filters", () => {
     expect(passes(sessionMeta(metaPayload({ source: "exec" }))!, filters)).toBe(false)
     expect(passes(meta, { ...filters, cwds: new Set([cwdKey("/elsewhere")]) })).toBe(false)
     expect(passes(meta, { ...filters, cwds: new Set([cwdKey("/elsewhere"), cwdKey("/work/")]) })).toBe(true)
+  })
+})
+
+describe("long lines parsed as a skeleton", () => {
+  const LEFT_OUT = "\u0000session-index: left out"
+  /** What parsing a skeleton should give: the value with every long string left out. */
+  const withoutLong = (value: unknown): unknown =>
+    typeof value === "string"
+      ? Buffer.byteLength(JSON.stringify(value)) - 2 > 4096 ? LEFT_OUT : value
+      : Array.isArray(value)
+        ? value.map(withoutLong)
+        : typeof value === "object" && value !== null
+          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutLong(k) as string, withoutLong(v)]))
+          : value
+  const parsed = (bytes: Buffer | undefined): { ok: true; value: unknown } | { ok: false } => {
+    if (bytes === undefined) return { ok: false }
+    try {
+      return { ok: true, value: JSON.parse(bytes.toString("utf8")) }
+    } catch {
+      return { ok: false }
+    }
+  }
+  // Strings from a few characters to past the limit, escapes and all of Unicode included.
+  const text = fc.oneof(fc.string({ unit: "grapheme", maxLength: 8 }), fc.tuple(fc.string({ unit: "binary", maxLength: 6 }), fc.integer({ min: 600, max: 1500 })).map(([t, n]) => t.repeat(n) + "x".repeat(n)))
+  const json = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: "small" }, text, fc.integer(), fc.constant(null), fc.array(tie("value"), { maxLength: 4 }), fc.dictionary(text, tie("value"), { maxKeys: 4 }))
+  })).value
+
+  it("parses to the line's value with long strings left out, and only when the line parses", () => {
+    fc.assert(
+      fc.property(json, (value) => {
+        const line = Buffer.from(JSON.stringify(value))
+        const skeleton = parsed(skeletonOf(line))
+        expect(skeleton).toEqual({ ok: true, value: withoutLong(JSON.parse(line.toString("utf8"))) })
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it("refuses exactly what JSON.parse refuses: raw control characters, bad escapes, unterminated strings", () => {
+    const spoilers = fc.constantFrom("\t", "\u0001", "\\", "\\x", "\\u12", "\\u12g4", '"', "\\\"", "\\u00e9", "\\/")
+    fc.assert(
+      fc.property(json, fc.nat(), spoilers, (value, at, spoiler) => {
+        const text = JSON.stringify(value)
+        const where = at % (text.length + 1)
+        const line = Buffer.from(text.slice(0, where) + spoiler + text.slice(where))
+        const whole = parsed(line)
+        const skeleton = parsed(skeletonOf(line))
+        expect(skeleton.ok).toBe(whole.ok)
+        if (whole.ok && skeleton.ok) expect(skeleton.value).toEqual(withoutLong(whole.value))
+      }),
+      { numRuns: 1000 }
+    )
+  })
+
+  it("a meta line of megabytes gives the meta of a full parse; a long field falls back to one", () => {
+    const instructions = "follow these rules\n".repeat(100_000)
+    for (const extra of [{}, { cwd: "/" + "d".repeat(5000) }, { git: { branch: "b".repeat(5000) } }, { source: { subagent: "s".repeat(5000) } }]) {
+      const line = metaLine({ base_instructions: { text: instructions }, ...extra })
+      expect(line.length).toBeGreaterThan(1024 * 1024)
+      const head = read([line, userLine("hi")])
+      expect(head.meta).toEqual(sessionMeta(JSON.parse(line).payload))
+      expect(head.preview).toBe("hi")
+    }
+    // A megabyte user message before the meta is still a preview, whole.
+    const long = "p".repeat(2 * 1024 * 1024)
+    expect(read([userLine(long), metaLine()]).preview).toBe(long)
   })
 })

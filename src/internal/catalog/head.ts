@@ -165,6 +165,66 @@ const parse = (line: Buffer): unknown => {
   }
 }
 
+/**
+ * A line this long that may hold the meta is parsed as a skeleton (`skeletonOf`): a rollout's
+ * `session_meta` can carry megabytes of instructions that a listing never shows, and parsing
+ * them held about four times the line (its text, then its parsed strings).
+ */
+const SKELETON_MIN_BYTES = 1024 * 1024
+/** Strings longer than this are left out of a skeleton; every field a listing shows is shorter. */
+const LONG_STRING_BYTES = 4096
+/** Seen in a field (JSON-escaped, or not), it was left out; a real field so named costs a full parse. */
+const LEFT_OUT_MARK = "session-index: left out"
+const LEFT_OUT = `\u0000${LEFT_OUT_MARK}`
+const LEFT_OUT_JSON = Buffer.from(JSON.stringify(LEFT_OUT))
+/** The bytes that may follow a backslash in a JSON string (`u` then takes four hex digits). */
+const ESCAPED = new Uint8Array(128)
+for (const char of '"\\/bfnrt') ESCAPED[char.charCodeAt(0)] = 1
+const HEX = new Uint8Array(128)
+for (const char of "0123456789abcdefABCDEF") HEX[char.charCodeAt(0)] = 1
+
+/**
+ * `line` with every string longer than `LONG_STRING_BYTES` replaced by `LEFT_OUT`, or undefined
+ * when one of its strings is not valid JSON (a raw control character, a bad escape, no end):
+ * the skeleton parses exactly when the line does, to the same value but for the strings left
+ * out. The line's UTF-8 is checked before (`HeadReader.push`).
+ */
+export const skeletonOf = (line: Buffer): Buffer | undefined => {
+  const parts: Array<Buffer> = []
+  let copied = 0
+  const end = line.length
+  for (let i = 0; i < end; i++) {
+    if (line[i] !== 0x22) continue
+    const start = i++
+    for (;;) {
+      if (i >= end) return undefined
+      const byte = line[i]!
+      if (byte === 0x22) break
+      if (byte < 0x20) return undefined
+      if (byte !== 0x5c) {
+        i++
+        continue
+      }
+      const escaped = line[i + 1] ?? 0
+      if (escaped === 0x75) {
+        for (let k = i + 2; k < i + 6; k++) if (HEX[line[k] ?? 0] !== 1) return undefined
+        i += 6
+      } else if (ESCAPED[escaped] === 1) {
+        i += 2
+      } else {
+        return undefined
+      }
+    }
+    if (i - start - 1 > LONG_STRING_BYTES) {
+      parts.push(line.subarray(copied, start), LEFT_OUT_JSON)
+      copied = i + 1
+    }
+  }
+  if (parts.length === 0) return line
+  parts.push(line.subarray(copied))
+  return Buffer.concat(parts)
+}
+
 const DECODER = new TextDecoder("utf-8", { ignoreBOM: true })
 const ASCII_SPACE = new Uint8Array(128)
 for (const byte of [9, 10, 11, 12, 13, 32]) ASCII_SPACE[byte] = 1
@@ -213,7 +273,7 @@ export class HeadReader {
     }
     if (line !== undefined && isBlank(line)) return true
     this.counted++
-    if (line !== undefined && this.mayMatter(line)) this.take(parse(line))
+    if (line !== undefined && this.mayMatter(line)) this.take(this.parse(line))
     if (this.meta !== undefined && this.preview !== undefined) return false
     return this.counted < (this.meta !== undefined ? HEAD_LINES_AFTER_META : HEAD_LINES)
   }
@@ -221,6 +281,23 @@ export class HeadReader {
   private mayMatter(line: Buffer): boolean {
     if (this.meta === undefined && (contains(line, SESSION_META) || contains(line, ESCAPE))) return true
     return this.preview === undefined && mayHoldPreview(line)
+  }
+
+  /**
+   * A long line without the meta yet is parsed as a skeleton: a meta is taken from it unless
+   * a field it shows was left out, and a user message (its preview is shown whole) is parsed
+   * in full.
+   */
+  private parse(line: Buffer): unknown {
+    if (line.length < SKELETON_MIN_BYTES || this.meta !== undefined) return parse(line)
+    const skeleton = skeletonOf(line)
+    if (skeleton === undefined) return undefined
+    const value = parse(skeleton)
+    if (!isRecord(value) || !isRecord(value.payload)) return value
+    if (value.type === "event_msg") return parse(line)
+    if (value.type !== "session_meta") return value
+    const meta = sessionMeta(value.payload)
+    return meta !== undefined && JSON.stringify(meta).includes(LEFT_OUT_MARK) ? parse(line) : value
   }
 
   private take(value: unknown): void {
