@@ -372,6 +372,12 @@ const itemCompleted = (threadId: string, content: ReadonlyArray<unknown>) => ({
 const other = (i: number) => ({ timestamp: "2025-01-14T21:06:18.000Z", type: "response_item", payload: { type: "message", role: "user", content: [{ type: "input_text", text: `ctx ${i}` }] } })
 const others = (n: number) => Array.from({ length: n }, (_, i) => other(i))
 
+/** A line's JSON with `@@` replaced by raw bytes. */
+const withBytes = (line: unknown, bytes: ReadonlyArray<number>) => {
+  const [before, after] = JSON.stringify(line).split("@@")
+  return Buffer.concat([Buffer.from(before!), Buffer.from(bytes), Buffer.from(after!)])
+}
+
 interface Case {
   readonly label: string
   readonly lines: (id: string) => ReadonlyArray<unknown>
@@ -394,7 +400,9 @@ const writeCases = (codexHome: string, cases: ReadonlyArray<Case>) => {
     const dir = c.archived ? path.join(codexHome, "archived_sessions") : path.join(codexHome, "sessions", c.dir ?? "2025/01/14")
     fs.mkdirSync(dir, { recursive: true })
     const file = path.join(dir, `rollout-2025-01-14T10-${String(Math.floor(n / 60)).padStart(2, "0")}-${String(n % 60).padStart(2, "0")}-${id}.jsonl`)
-    const text = (lines: ReadonlyArray<unknown>) => Buffer.from(lines.map((l) => (typeof l === "string" ? l : JSON.stringify(l)) + (c.eol ?? "\n")).join(""))
+    const eol = Buffer.from(c.eol ?? "\n")
+    const text = (lines: ReadonlyArray<unknown>) =>
+      Buffer.concat(lines.flatMap((l) => [Buffer.isBuffer(l) ? l : Buffer.from(typeof l === "string" ? l : JSON.stringify(l)), eol]))
     const target = c.zst ? file + ".zst" : file
     fs.writeFileSync(target, c.zst ? zstdRawFrame(text(c.lines(id))) : text(c.lines(id)))
     const seconds = Date.UTC(2025, 0, 15) / 1000 + n
@@ -454,10 +462,33 @@ describe(`Codex ${CODEX_VERSION}'s rules, case by case`, () => {
       { label: "invalid meta, valid at 10", lines: (id) => [meta(id, { source: null }), ...others(8), meta(id), userMessage("second meta")] },
       { label: "BOM", lines: (id) => ["\ufeff" + JSON.stringify(meta(id)), userMessage("bom")] },
       { label: "CRLF", lines: (id) => [meta(id), userMessage("crlf")], eol: "\r\n" },
-      { label: "3 MB first line", lines: (id) => [meta(id, { base_instructions: { text: "x".repeat(3_000_000) } }), userMessage("huge")] }
+      { label: "3 MB first line", lines: (id) => [meta(id, { base_instructions: { text: "x".repeat(3_000_000) } }), userMessage("huge")] },
+      {
+        label: "3 MB first line, 5,000-byte cwd",
+        lines: (id) => [meta(id, { cwd: "/" + "c".repeat(5000), base_instructions: { text: "y\n".repeat(1_500_000) } }), userMessage("huge, long cwd")]
+      },
+      // Codex's line reader fails on bytes that are not UTF-8, in any line it reads.
+      { label: "0xff line before the meta", lines: (id) => [Buffer.from([0xff]), meta(id), userMessage("ff")] },
+      { label: "0xff in the meta's cwd", lines: (id) => [withBytes(meta(id, { cwd: "/w@@" }), [0xff]), userMessage("ff cwd")] },
+      { label: "overlong / in the preview", lines: (id) => [meta(id), withBytes(userMessage("a@@b"), [0xc0, 0xaf])] },
+      { label: "0xff after meta and preview", lines: (id) => [meta(id), userMessage("ff after"), Buffer.from([0xff])] }
     ]
     const { labels, byLabel, box, rows } = await listCases(cases, { sortKey: "updated_at" })
-    expect(new Set(labels)).toEqual(new Set(["meta line 10", "preview line 210", "meta 10, preview 210", "20 blank and whitespace lines", "preview before meta", "invalid meta, valid at 10", "CRLF", "3 MB first line"]))
+    expect(new Set(labels)).toEqual(
+      new Set([
+        "meta line 10",
+        "preview line 210",
+        "meta 10, preview 210",
+        "20 blank and whitespace lines",
+        "preview before meta",
+        "invalid meta, valid at 10",
+        "CRLF",
+        "3 MB first line",
+        "3 MB first line, 5,000-byte cwd",
+        "0xff after meta and preview"
+      ])
+    )
+    expect(byLabel.get("3 MB first line, 5,000-byte cwd")!.cwd).toHaveLength(5001)
     expect(byLabel.get("preview before meta")!.preview).toBe("first")
     expect(byLabel.get("CRLF")!.preview).toBe("crlf")
     await expectCatalogAgrees(box.codexHome, { title: "", sortKey: "updated_at" }, rows, 0)
