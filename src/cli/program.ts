@@ -84,7 +84,7 @@ const say = (text: string) => process.stderr.write(`session-index: ${printable(t
 /** Warnings (the library's and the commands') as `session-index: ...` lines on stderr; stdout carries only answers. */
 const warnings = Logger.make(({ message }) => {
   const text = (Array.isArray(message) ? message : [message]).map(String).join(" ")
-  say(text.replace(/^session-index: /, ""))
+  say(cleanReason(text.replace(/^session-index: /, "")))
 })
 
 /** @effect/cli prints its own parse errors, without the `session-index:` prefix; `outcome` words them instead. */

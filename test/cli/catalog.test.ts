@@ -6,7 +6,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import { tempDirSync } from "../helpers/codexHome.js"
-import { main, run, start } from "./runCli.js"
+import { asStranger, closedToStranger, main, run, start } from "./runCli.js"
 
 const A = "0194f7c2-3b1d-7c4e-9a51-2f0e8d6b1a23"
 const B = "0194f7c2-3b1d-7c4e-9a51-2f0e8d6b1a24"
@@ -153,6 +153,28 @@ describe("show by name", () => {
     expect(two).toMatchObject({ status: 0, stderr: "" })
     expect(two.stdout).toMatch(new RegExp(`^id\\s+${B}$`, "m"))
     expect(lonely).toMatchObject({ status: 1, stdout: "", stderr: `session-index: no rollout for thread ${ghost.replace(/77$/, "78")}, named "ghost"\n` })
+  })
+})
+
+describe("what another user cannot read", () => {
+  it("a forbidden rollout is left out with a warning, as Codex leaves it out; a forbidden folder fails, named", async (ctx) => {
+    const refused = closedToStranger()
+    if (refused !== undefined) return ctx.skip(refused)
+    const h = home()
+    fs.chmodSync(h, 0o755)
+    const forbidden = rollout(h, "0194f7c2-3b1d-7c4e-9a51-2f0e8d6b1a26", "2025-01-14T22-00-00", { cwd: "/work/api", preview: "secret", mtime: 1_736_950_000 })
+    fs.chmodSync(forbidden, 0o000)
+    const listed = await asStranger(["threads", "--json", "--codex-home", h])
+    expect(listed.status).toBe(0)
+    expect(listed.stdout.trimEnd().split("\n").map((line) => JSON.parse(line).id)).toEqual([A, B])
+    expect(listed.stderr).toBe(`session-index: not listing ${forbidden}: permission denied\n`)
+    const day = path.dirname(forbidden)
+    fs.chmodSync(day, 0o000)
+    try {
+      expect(await asStranger(["threads", "--codex-home", h])).toMatchObject({ status: 3, stdout: "", stderr: `session-index: cannot list ${day}: permission denied\n` })
+    } finally {
+      fs.chmodSync(day, 0o755)
+    }
   })
 })
 

@@ -7,8 +7,8 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
-import { closedToOthers, tempDirSync } from "../helpers/codexHome.js"
-import { type CliResult, main, run, start, startCli } from "./runCli.js"
+import { tempDirSync } from "../helpers/codexHome.js"
+import { asStranger, type CliResult, closedToStranger, main, run, start, startCli } from "./runCli.js"
 
 const INDEX = "session_index.jsonl"
 const A = "0194f7c2-3b1d-7c4e-9a51-2f0e8d6b1a23"
@@ -26,19 +26,6 @@ const homeWith = (text: string) => {
 /** Exactly `message` as one line on stderr, nothing on stdout. */
 const expectError = (result: CliResult, status: number, message: string) =>
   expect(result).toEqual({ status, signal: null, stdout: "", stderr: `session-index: ${message}\n`, timedOut: false })
-
-/**
- * Another user than the owner of the temp dirs: `nobody` when the tests run as root (root may
- * read and write anything); otherwise this user, whom mode 000 or 555 refuses as well.
- */
-const stranger = process.getuid?.() === 0 ? { user: { uid: 65534, gid: 65534 } } : {}
-const asStranger = (args: ReadonlyArray<string>) => startCli(args, stranger).done
-/** Why `nobody` cannot run this checkout's CLI, when the tests run as root and it cannot. */
-const closedToStranger = (): string | undefined => {
-  if (process.getuid?.() !== 0) return undefined
-  const closed = closedToOthers(path.dirname(main))
-  return closed === undefined ? undefined : `${closed} is closed to other users, so another user cannot run the CLI from it`
-}
 
 describe("exit statuses and JSON agree", () => {
   it("an empty index: list and list --json both exit 1; --json prints []", async () => {

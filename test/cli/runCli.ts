@@ -5,6 +5,7 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import * as path from "node:path"
+import { closedToOthers } from "../helpers/codexHome.js"
 
 export const main = path.resolve(__dirname, "../../dist/cli/main.js")
 
@@ -75,3 +76,19 @@ export const startCli = (args: ReadonlyArray<string>, options?: RunOptions): Sta
 
 export const run = (args: ReadonlyArray<string>, input?: string): Promise<CliResult> =>
   startCli(args, input === undefined ? {} : { input }).done
+
+/**
+ * Another user than the owner of the temp dirs: `nobody` when the tests run as root (root may
+ * read and write anything); otherwise this user, whom mode 000 or 555 refuses as well.
+ */
+const stranger = process.getuid?.() === 0 ? { user: { uid: 65534, gid: 65534 } } : {}
+
+/** `session-index ...args` as that other user. */
+export const asStranger = (args: ReadonlyArray<string>) => startCli(args, stranger).done
+
+/** Why `nobody` cannot run this checkout's CLI, when the tests run as root and it cannot. */
+export const closedToStranger = (): string | undefined => {
+  if (process.getuid?.() !== 0) return undefined
+  const closed = closedToOthers(path.dirname(main))
+  return closed === undefined ? undefined : `${closed} is closed to other users, so another user cannot run the CLI from it`
+}

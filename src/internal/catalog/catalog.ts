@@ -223,6 +223,12 @@ export const make = Effect.gen(function* () {
   const ioFailure = (op: "list" | "read", target: string) => (error: unknown) =>
     new IndexIoError({ op, path: target, reason: describeFailure(error), cause: error })
 
+  /** A walk's failure, named by the folder that failed (Node's error carries it), else by `root`. */
+  const listFailure = (root: string) => (error: unknown) => {
+    const failed = (error as NodeJS.ErrnoException).path
+    return ioFailure("list", typeof failed === "string" ? failed : root)(error)
+  }
+
   const walk = (resolved: Resolved): Effect.Effect<Walk, IndexIoError> =>
     Effect.zipRight(notificationsDelivered, Effect.try({
       try: () => {
@@ -232,7 +238,7 @@ export const make = Effect.gen(function* () {
         walks.set(made.listing, made)
         return made
       },
-      catch: ioFailure("list", path.join(settings.codexHome, resolved.archived ? "archived_sessions" : "sessions"))
+      catch: listFailure(path.join(settings.codexHome, resolved.archived ? "archived_sessions" : "sessions"))
     }))
 
   /** Rollouts already warned of as unreadable, while their size and mtime hold. */
@@ -431,7 +437,7 @@ export const make = Effect.gen(function* () {
       yield* notificationsDelivered
       const files = yield* Effect.try({
         try: () => (archived ? archivedRollouts(settings.codexHome, folders) : activeRollouts(settings.codexHome, folders)).filter((file) => file.id === threadId),
-        catch: ioFailure("list", settings.codexHome)
+        catch: listFailure(settings.codexHome)
       })
       files.sort(listingOrder("updated_at", "desc"))
       const resolved = yield* resolve({ archived, sources: [], modelProviders: [] })
