@@ -9,6 +9,8 @@ import * as Option from "effect/Option"
 import * as NodeSessionIndex from "../NodeSessionIndex.js"
 
 export const codexHome = Options.directory("codex-home").pipe(
+  // An empty path would resolve to the current folder, and quietly answer from it.
+  Options.filterMap((dir) => (dir === "" ? Option.none() : Option.some(dir)), "--codex-home must name a folder, not be empty"),
   Options.withDescription("The Codex home holding session_index.jsonl (default: $CODEX_HOME, then ~/.codex)"),
   Options.optional
 )

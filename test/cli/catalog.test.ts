@@ -88,13 +88,15 @@ describe("session-index threads", () => {
     expect(limited.stdout.trimEnd().split("\n").map((t) => JSON.parse(t).id)).toEqual([A])
   })
 
-  it("nothing listed exits 1 in both forms; a bad --limit exits 2", async () => {
+  it("nothing listed exits 1 in both forms; a bad --limit or an empty --codex-home exits 2", async () => {
     const empty = tempDirSync("si-cli-catalog-")
-    const [plain, json, bad] = await Promise.all([
+    const [plain, json, bad, noHome] = await Promise.all([
       run(["threads", "--codex-home", empty]),
       run(["threads", "--codex-home", empty, "--json"]),
-      run(["threads", "--codex-home", empty, "--limit", "0"])
+      run(["threads", "--codex-home", empty, "--limit", "0"]),
+      run(["threads", "--codex-home", ""])
     ])
+    expect(noHome).toMatchObject({ status: 2, stdout: "", stderr: "session-index: --codex-home must name a folder, not be empty\n" })
     expect(plain).toEqual({ status: 1, signal: null, stdout: "", stderr: "session-index: no threads listed\n", timedOut: false })
     expect(json).toMatchObject({ status: 1, stdout: "" })
     expect(bad).toMatchObject({ status: 2, stderr: "session-index: --limit must be at least 1, got 0\n" })
