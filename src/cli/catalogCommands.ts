@@ -12,6 +12,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as path from "node:path"
 import { IndexReader } from "../IndexReader.js"
+import { idOfRolloutName } from "../internal/rollouts.js"
 import { type RolloutLine, RolloutReader } from "../RolloutReader.js"
 import { ThreadId } from "../Schema.js"
 import { ThreadCatalog, type ThreadSummary } from "../ThreadCatalog.js"
@@ -117,15 +118,13 @@ const eventJson = (line: RolloutLine) =>
     ? { offset: line.offset, unreadable: line.reason }
     : { offset: line.offset, timestamp: Option.getOrNull(line.timestamp), type: Option.getOrNull(line.type), payload: line.payload }
 
-const ROLLOUT_ID = /^rollout-.+-([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\.jsonl$/
-
 /**
  * The thread a name resolves to as `codex resume NAME` resolves it: the newest rollout among
  * the threads so named, a thread without one never shadowing a thread with one.
  */
 const idOfNamedRollout = (name: string) =>
   Effect.map(Effect.flatMap(IndexReader, (reader) => reader.findPathByName(name)), (file) =>
-    Option.flatMap(file, (found) => Schema.decodeUnknownOption(ThreadId)(ROLLOUT_ID.exec(path.basename(found))?.[1]))
+    Option.flatMap(file, (found) => Schema.decodeUnknownOption(ThreadId)(idOfRolloutName(path.basename(found))))
   )
 
 /** Why a name shows nothing: no thread has it, or the one that has it has no rollout. */

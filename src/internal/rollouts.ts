@@ -12,6 +12,9 @@ import { UUID_PATTERN } from "./scan/entryLine.js"
 const ROLLOUT = new RegExp(`^rollout-.+-(${UUID_PATTERN})\\.jsonl$`)
 const DATE_DIRS = /^\d{4}[/\\]\d{2}[/\\]\d{2}$/
 
+/** The thread id a rollout's file name carries, lowercase; undefined for another name. */
+export const idOfRolloutName = (name: string): string | undefined => ROLLOUT.exec(name)?.[1]?.toLowerCase()
+
 export interface RolloutFile {
   readonly id: string
   readonly path: string
@@ -35,13 +38,13 @@ export const findRollouts = (
         Effect.mapError(ioError("list", root))
       )
       for (const relative of entries) {
-        const match = ROLLOUT.exec(path.basename(relative))
-        if (match === null || !ids.has(match[1]!.toLowerCase())) continue
+        const id = idOfRolloutName(path.basename(relative))
+        if (id === undefined || !ids.has(id)) continue
         if (dated && !DATE_DIRS.test(path.dirname(relative))) continue
         const file = path.join(root, relative)
         const info = yield* fs.stat(file).pipe(Effect.option)
         if (Option.isSome(info) && info.value.type === "File") {
-          found.push({ id: match[1]!.toLowerCase(), path: file, mtimeMs: Option.getOrElse(info.value.mtime, () => new Date(0)).getTime() })
+          found.push({ id, path: file, mtimeMs: Option.getOrElse(info.value.mtime, () => new Date(0)).getTime() })
         }
       }
     }

@@ -11,9 +11,9 @@ import { IndexReader } from "../../IndexReader.js"
 import { ThreadId } from "../../Schema.js"
 import { GitInfo, type ListOptions, type PageOptions, ThreadCatalog, ThreadSummary } from "../../ThreadCatalog.js"
 import { Settings } from "../config.js"
+import { decodeThreadId } from "../decode.js"
 import { eventLoopTurn } from "../eventLoopTurn.js"
 import { readRegularFile } from "../regularFile.js"
-import { decodeThreadId } from "../decode.js"
 import { describeFailure, isSystemError } from "../systemError.js"
 import { cwdKey, displayCwd, type Filters, passes, unixSeconds } from "./fields.js"
 import { rustTrim, type SessionMeta } from "./head.js"
@@ -62,6 +62,20 @@ interface Row {
  * listing that skipped them would silently come out empty.
  */
 const PROCESS_WIDE = new Set(["EMFILE", "ENFILE", "ENOMEM"])
+
+/**
+ * Warns of a problem (undefined: none) the first time it is seen while it lasts: a picker
+ * listing again and again warns once, and again only once the problem changed or came back.
+ */
+const warningOnce = (warning: (problem: string) => string) => {
+  let last: string | undefined
+  return (problem: string | undefined): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      const seen = problem === last
+      last = problem
+      return problem === undefined || seen ? Effect.void : Effect.logWarning(warning(problem))
+    })
+}
 
 /** A head that could not be read: which file, and why. */
 class HeadReadFailure {
@@ -189,15 +203,13 @@ export const make = Effect.gen(function* () {
   /** The newest walk of each listing, so that a page's cursor continues it without a new walk. */
   const walks = new Map<string, Walk>()
 
-  /** The config problem last warned of: a picker listing again and again warns once. */
-  let configProblem: string | undefined
+  const configWarning = warningOnce((problem) => `session-index: cannot use ${problem}; listing with Codex's defaults`)
 
-  const resolve = (options: ListOptions = {}): Effect.Effect<Resolved> => Effect.suspend(() => {
-    const { config, problem } = readConfig(settings.codexHome)
-    const warned = problem === undefined || problem === configProblem ? Effect.void : Effect.logWarning(`session-index: cannot use ${problem}; listing with Codex's defaults`)
-    configProblem = problem
-    return Effect.as(warned, resolvedWith(config, options))
-  })
+  const resolve = (options: ListOptions = {}): Effect.Effect<Resolved> =>
+    Effect.suspend(() => {
+      const { config, problem } = readConfig(settings.codexHome)
+      return Effect.as(configWarning(problem), resolvedWith(config, options))
+    })
 
   const resolvedWith = (config: CodexConfig, options: ListOptions): Resolved => {
     const provider = config.provider
@@ -303,16 +315,10 @@ export const make = Effect.gen(function* () {
     )
   }
 
-  /** The index failure last warned of: a picker listing again and again warns once. */
-  let indexProblem: string | undefined
+  const indexWarning = warningOnce((problem) => `session-index: listing without names: ${problem}`)
 
   /** An index that cannot be read (a folder, or forbidden) names nothing, as in Codex, which lists on. */
-  const withoutIndexNames = (error: IndexIoError): Effect.Effect<ReadonlyMap<string, string>> => {
-    const problem = error.message
-    const warned = problem === indexProblem ? Effect.void : Effect.logWarning(`session-index: listing without names: ${problem}`)
-    indexProblem = problem
-    return Effect.as(warned, new Map())
-  }
+  const withoutIndexNames = (error: IndexIoError): Effect.Effect<ReadonlyMap<string, string>> => Effect.as(indexWarning(error.message), new Map())
 
   /**
    * Names the threads as Codex 0.169 does, with one batched lookup in its database and one in
@@ -331,7 +337,7 @@ export const make = Effect.gen(function* () {
         indexNames = yield* reader.findNamesByIds(fromIndex.map((row) => row.meta.id as ThreadId)).pipe(
           // Heads only yield metas whose id is a hyphenated UUID.
           Effect.catchTag("InvalidThreadId", Effect.die),
-          Effect.tap(() => (indexProblem = undefined)),
+          Effect.tap(() => indexWarning(undefined)),
           Effect.catchTag("IndexIoError", withoutIndexNames)
         )
       }
