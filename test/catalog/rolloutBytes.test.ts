@@ -84,7 +84,10 @@ const lineText = fc.oneof(
 const content = fc
   .record({ lines: fc.array(lineText, { maxLength: 30 }), finalNewline: fc.boolean() })
   .map(({ lines, finalNewline }) => Buffer.from(lines.join("\n") + (finalNewline && lines.length > 0 ? "\n" : ""), "utf8"))
-const options = fc.record({ maxLineBytes: fc.integer({ min: 0, max: 60 }), chunkBytes: fc.integer({ min: 1, max: 70 }) })
+const options = fc.record(
+  { maxLineBytes: fc.integer({ min: 0, max: 60 }), chunkBytes: fc.integer({ min: 1, max: 70 }), keepLineBytes: fc.integer({ min: 0, max: 80 }) },
+  { requiredKeys: ["maxLineBytes", "chunkBytes"] }
+)
 
 describe("rolloutBytes: plain files", () => {
   it.prop("forward, newest first and the last lines all equal a naive split, for any chunking", { content, options }, ({ content, options }) => {
@@ -114,6 +117,8 @@ describe("rolloutBytes: plain files", () => {
       withFile(Buffer.from(text), (fd) => {
         for (const chunkBytes of [1, 2, 3, 7, 64]) {
           expect(forward(fd, false, { maxLineBytes, chunkBytes }).map((line) => line.text)).toEqual(expected)
+          // Lines past 2 bytes read again whole once their end is found.
+          expect(forward(fd, false, { maxLineBytes, chunkBytes, keepLineBytes: 2 }).map((line) => line.text)).toEqual(expected)
           expect(newestFirst(fd, false, { maxLineBytes, chunkBytes }).map((line) => line.text)).toEqual([...expected].reverse())
         }
       }))

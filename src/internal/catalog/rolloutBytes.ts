@@ -33,6 +33,11 @@ export interface LineOptions {
   readonly maxLineBytes: number
   /** The largest read; reads start at 64 KiB (or this, if smaller) and double. Default 1 MiB. */
   readonly chunkBytes?: number | undefined
+  /**
+   * A plain file's lines longer than this are read again once their end is found, into one
+   * buffer of their length, rather than gathered in pieces and copied whole. Default 1 MiB.
+   */
+  readonly keepLineBytes?: number | undefined
 }
 
 /**
@@ -69,6 +74,7 @@ export class CorruptZstdError extends Error {
 }
 
 const FIRST_CHUNK_BYTES = 64 * 1024
+const KEEP_LINE_BYTES = 1024 * 1024
 const DEFAULT_CHUNK_BYTES = 1024 * 1024
 const NEWLINE = Buffer.from("\n")
 const CR = 13
@@ -129,6 +135,7 @@ class Chunks {
 /** Reports a file's lines, in order, to a sink: one chunk read per `step`. */
 class ForwardLines {
   readonly chunks: Chunks
+  private readonly fd: number
   private readonly splitter: LineSplitter
   private readonly zstd: Decompress | undefined
   private stopped = false
@@ -152,7 +159,10 @@ class ForwardLines {
     // Compressed reads stay at the first chunk size: a head read stops inside the decompressor
     // anyway, and larger reads would only hold more input.
     this.chunks = new Chunks(fd, compressed ? Math.min(FIRST_CHUNK_BYTES, chunkBytes) : chunkBytes, buffer)
-    this.splitter = new LineSplitter(options.maxLineBytes)
+    this.fd = fd
+    // A plain file can be read again: a long line is then read once into a buffer of its
+    // length, not gathered in pieces and copied whole (twice its size held at once).
+    this.splitter = new LineSplitter(options.maxLineBytes, 0, compressed ? Infinity : (options.keepLineBytes ?? KEEP_LINE_BYTES))
     this.zstd = compressed ? new Decompress((data) => this.decompressed(data)) : undefined
   }
 
@@ -189,7 +199,23 @@ class ForwardLines {
 
   private readonly lines: LineSink = {
     line: (buf, start, end, offset) => this.report(withoutCr(buf, start, end), offset),
-    oversized: (offset) => this.report(undefined, offset)
+    oversized: (offset) => this.report(undefined, offset),
+    unkept: (offset, length) => this.report(this.readAgain(offset, length), offset)
+  }
+
+  /**
+   * The line at `offset` read again, exactly; unreadable (undefined) when it is no longer
+   * there as it was: a rollout is only appended to, so that is a file rewritten meanwhile.
+   */
+  private readAgain(offset: number, length: number): Buffer | undefined {
+    const line = Buffer.allocUnsafe(length)
+    let filled = 0
+    while (filled < length) {
+      const n = fs.readSync(this.fd, line, filled, length - filled, offset + filled)
+      if (n === 0) return undefined
+      filled += n
+    }
+    return line.includes(NEWLINE) ? undefined : withoutCr(line, 0, length)
   }
 
   private report(line: Buffer | undefined, offset: number): void {

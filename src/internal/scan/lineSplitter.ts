@@ -10,6 +10,11 @@ export interface LineSink {
   readonly line: (buf: Buffer, start: number, end: number, offset: number) => void
   /** A complete line longer than `maxLineBytes`: `length` bytes from `offset`, `\n` excluded. */
   readonly oversized: (offset: number, length: number) => void
+  /**
+   * A complete line longer than the splitter's `keepBytes` (and not oversized), reported by its
+   * place only: a reader that can read it again does so into one buffer of its exact length.
+   */
+  readonly unkept?: (offset: number, length: number) => void
 }
 
 export class LineSplitter {
@@ -18,6 +23,8 @@ export class LineSplitter {
   private pieceBytes = 0
   /** Inside a line already known to be over-long: its bytes are counted, not kept. */
   private skipping = false
+  /** Inside a line longer than `keepBytes`: its bytes are counted, not kept, and it goes to `unkept`. */
+  private counting = false
   /** File offset where the unfinished line starts. */
   private lineStart: number
   /** File offset just past the bytes pushed so far. */
@@ -27,7 +34,9 @@ export class LineSplitter {
 
   constructor(
     private readonly maxLineBytes: number,
-    startOffset = 0
+    startOffset = 0,
+    /** Longer unfinished lines are counted, not held (their sink needs `unkept`). */
+    private readonly keepBytes = Infinity
   ) {
     this.lineStart = startOffset
     this.position = startOffset
@@ -48,6 +57,7 @@ export class LineSplitter {
     this.pieces = []
     this.pieceBytes = 0
     this.skipping = false
+    this.counting = false
     this.lineStart = offset
     this.position = offset
   }
@@ -79,11 +89,14 @@ export class LineSplitter {
   private finishLine(buf: Buffer, from: number, newline: number, chunkAt: number, sink: LineSink): void {
     const length = this.pieceBytes + newline - from
     const skipping = this.skipping
+    const counting = this.counting
     const carried = this.pieces
     this.pieces = []
     this.pieceBytes = 0
     this.skipping = false
+    this.counting = false
     if (skipping || length > this.maxLineBytes) return sink.oversized(this.lineStart, chunkAt + newline - this.lineStart)
+    if (counting) return sink.unkept!(this.lineStart, length)
     if (carried.length === 0) return sink.line(buf, from, newline, this.lineStart)
     carried.push(buf.subarray(from, newline))
     sink.line(Buffer.concat(carried, length), 0, length, this.lineStart)
@@ -94,10 +107,15 @@ export class LineSplitter {
     if (this.pieceBytes + rest.length > this.maxLineBytes) {
       this.pieces = []
       this.pieceBytes = 0
+      this.counting = false
       this.skipping = true
       return
     }
-    this.pieces.push(Buffer.from(rest))
+    if (!this.counting && this.pieceBytes + rest.length > this.keepBytes) {
+      this.pieces = []
+      this.counting = true
+    }
+    if (!this.counting) this.pieces.push(Buffer.from(rest))
     this.pieceBytes += rest.length
   }
 }
