@@ -321,4 +321,18 @@ describe("long lines parsed as a skeleton", () => {
     const long = "p".repeat(2 * 1024 * 1024)
     expect(read([userLine(long), metaLine()]).preview).toBe(long)
   })
+
+  it("an archived thread's search for a preview passes over megabyte lines, and takes a megabyte preview whole", () => {
+    const find = (lines: ReadonlyArray<string>) => {
+      const finder = new PreviewFinder()
+      for (const line of lines) if (!finder.push(Buffer.from(line))) break
+      return finder.preview
+    }
+    // `\u` escapes make a line a candidate whatever its type.
+    const bulky = JSON.stringify({ timestamp: "t", type: "response_item", payload: { type: "message", text: "\u001b".repeat(300_000) } })
+    expect(bulky.length).toBeGreaterThan(1024 * 1024)
+    expect(find([bulky, userLine("after the bulk")])).toBe("after the bulk")
+    const long = `## My request for Codex: ${"q".repeat(2 * 1024 * 1024)}`
+    expect(find([bulky, userLine(long)])).toBe("q".repeat(2 * 1024 * 1024))
+  })
 })

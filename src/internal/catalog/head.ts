@@ -225,6 +225,14 @@ export const skeletonOf = (line: Buffer): Buffer | undefined => {
   return Buffer.concat(parts)
 }
 
+/** A long line's value, from its skeleton but for an event: a preview is shown whole. */
+const parseLong = (line: Buffer): unknown => {
+  const skeleton = skeletonOf(line)
+  if (skeleton === undefined) return undefined
+  const value = parse(skeleton)
+  return isRecord(value) && value.type === "event_msg" ? parse(line) : value
+}
+
 const DECODER = new TextDecoder("utf-8", { ignoreBOM: true })
 const ASCII_SPACE = new Uint8Array(128)
 for (const byte of [9, 10, 11, 12, 13, 32]) ASCII_SPACE[byte] = 1
@@ -283,19 +291,11 @@ export class HeadReader {
     return this.preview === undefined && mayHoldPreview(line)
   }
 
-  /**
-   * A long line without the meta yet is parsed as a skeleton: a meta is taken from it unless
-   * a field it shows was left out, and a user message (its preview is shown whole) is parsed
-   * in full.
-   */
+  /** A long line's skeleton gives the meta, unless a field the meta shows was left out. */
   private parse(line: Buffer): unknown {
-    if (line.length < SKELETON_MIN_BYTES || this.meta !== undefined) return parse(line)
-    const skeleton = skeletonOf(line)
-    if (skeleton === undefined) return undefined
-    const value = parse(skeleton)
-    if (!isRecord(value) || !isRecord(value.payload)) return value
-    if (value.type === "event_msg") return parse(line)
-    if (value.type !== "session_meta") return value
+    if (line.length < SKELETON_MIN_BYTES) return parse(line)
+    const value = parseLong(line)
+    if (this.meta !== undefined || !isRecord(value) || value.type !== "session_meta" || !isRecord(value.payload)) return value
     const meta = sessionMeta(value.payload)
     return meta !== undefined && JSON.stringify(meta).includes(LEFT_OUT_MARK) ? parse(line) : value
   }
@@ -322,7 +322,7 @@ export class PreviewFinder {
 
   push(line: Buffer | undefined): boolean {
     if (line === undefined || !mayHoldPreview(line)) return true
-    const value = parse(line)
+    const value = line.length < SKELETON_MIN_BYTES ? parse(line) : parseLong(line)
     if (isRecord(value) && value.type === "event_msg" && isRecord(value.payload)) this.preview = previewOf(value.payload)
     return this.preview === undefined
   }
