@@ -162,6 +162,20 @@ describe("current names", () => {
     )
   )
 
+  it.effect("a query that is not a string never throws: objects without a prototype or with a throwing toString answer None", () =>
+    withIndex(fileOf([canonical(ID.a, "x")]), () =>
+      Effect.gen(function* () {
+        const reader = yield* IndexReader
+        const throwing = { toString: () => { throw new Error("no") } }
+        for (const query of [Object.create(null), throwing] as Array<string>) {
+          expect(yield* reader.findIdByName(query)).toEqual(none)
+          expect(yield* reader.findPathByName(query)).toEqual(none)
+          expect((yield* Effect.flip(reader.findNameById(query)))._tag).toBe("InvalidThreadId")
+        }
+      })
+    )
+  )
+
   it.effect("names are compared and returned trimmed", () =>
     withIndex(fileOf([canonical(ID.a, "  padded \t"), canonical(ID.b, "\u00a0nbsp\u3000")]), () =>
       Effect.gen(function* () {

@@ -127,12 +127,12 @@ const idOfNamedRollout = (name: string) =>
     Option.flatMap(file, (found) => Schema.decodeUnknownOption(ThreadId)(idOfRolloutName(path.basename(found))))
   )
 
-/** Why a name shows nothing: no thread has it, or the one that has it has no rollout. */
+/** Why a name that resolves to no rollout shows nothing: no thread has it, or none that has it has a rollout. */
 const noRolloutNamed = (name: string) =>
   Effect.map(Effect.flatMap(IndexReader, (reader) => reader.findIdByName(name)), (id) =>
     Option.match(id, {
       onNone: () => `no thread is named ${JSON.stringify(name.trim())}`,
-      onSome: (found) => `no rollout for thread ${found}, named ${JSON.stringify(name.trim())}`
+      onSome: (found) => `no valid rollout for thread ${found}, named ${JSON.stringify(name.trim())}`
     })
   )
 
@@ -157,7 +157,15 @@ export const show = Command.make(
       const byId = Schema.decodeUnknownOption(ThreadId)(thread)
       const id = Option.isSome(byId) ? byId : yield* idOfNamedRollout(thread)
       const found = Option.isSome(id) ? yield* catalog.thread(id.value) : Option.none<ThreadSummary>()
-      if (Option.isNone(found)) return yield* new NotFound({ what: Option.isSome(byId) ? `no rollout for thread ${thread}` : yield* noRolloutNamed(thread) })
+      if (Option.isNone(found)) {
+        const named = JSON.stringify(thread.trim())
+        const what = Option.isSome(byId)
+          ? `no valid rollout for thread ${thread}`
+          : Option.isSome(id)
+            ? `no valid rollout for thread ${id.value}, named ${named}`
+            : yield* noRolloutNamed(thread)
+        return yield* new NotFound({ what })
+      }
       const summary = found.value
       const reader = yield* RolloutReader
       const events = Chunk.toArray(yield* Stream.runCollect(Stream.take(reader.linesNewestFirst(summary.path), tail))).reverse()

@@ -18,9 +18,10 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
+import * as util from "node:util"
 import { type IoOperation, isSessionIndexError, type SessionIndexError } from "../Errors.js"
 import { descriptors, root } from "./commands.js"
-import { BadArgument, cleanReason, IoFailure, NotFound, printable, StdoutFailure, stripAnsi } from "./output.js"
+import { BadArgument, cleanReason, IoFailure, NotFound, print, printable, StdoutFailure, stripAnsi } from "./output.js"
 
 export { helpTexts } from "./help.js"
 
@@ -87,9 +88,16 @@ const warnings = Logger.make(({ message }) => {
   say(cleanReason(text.replace(/^session-index: /, "")))
 })
 
-/** @effect/cli prints its own parse errors, without the `session-index:` prefix; `outcome` words them instead. */
-const withoutParserMessages = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(Effect.console, (console) => Effect.withConsole(self, { ...console, error: () => Effect.void }))
+/**
+ * @effect/cli's own output: its parse errors, without the `session-index:` prefix, are
+ * silenced (`outcome` words them instead), and what it answers itself (`--version` among
+ * other arguments, `--completions`) is printed as every answer is, a failed write ending the
+ * command with the status `outcome` gives a `StdoutFailure`.
+ */
+const withCliConsole = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(Effect.console, (console) =>
+    Effect.withConsole(self, { ...console, error: () => Effect.void, log: (...args: ReadonlyArray<unknown>) => Effect.orDie(print(util.format(...args))) })
+  )
 
 /**
  * @effect/cli looks for options only up to a lone `-` (`names - --codex-home X` would take
@@ -137,7 +145,7 @@ export const main = (argv: ReadonlyArray<string>, version: string): void => {
   process.stderr.on("error", ignore)
   const signal = listenForSignals()
   const cli = Command.run(root, { name: "session-index", version })
-  withoutParserMessages(cli([...argv.slice(0, 2), ...stdinMarkerLast(argv.slice(2))])).pipe(
+  withCliConsole(cli([...argv.slice(0, 2), ...stdinMarkerLast(argv.slice(2))])).pipe(
     Effect.as(0),
     Effect.catchAllCause((cause) =>
       Cause.isInterruptedOnly(cause)

@@ -9,8 +9,17 @@ import { SessionIndexEntry, ThreadId, ThreadName } from "../Schema.js"
 const firstIssue = (error: ParseResult.ParseError): string =>
   ParseResult.ArrayFormatter.formatErrorSync(error)[0]?.message ?? error.message
 
+/** `String(input)`, which throws on some objects (no prototype, a throwing `toString`), made total. */
+export const asText = (input: unknown): string => {
+  try {
+    return String(input)
+  } catch {
+    return Object.prototype.toString.call(input)
+  }
+}
+
 export const decodeThreadId = (input: unknown): Effect.Effect<ThreadId, InvalidThreadId> =>
-  Schema.decodeUnknown(ThreadId)(input).pipe(Effect.mapError(() => new InvalidThreadId({ input: String(input) })))
+  Schema.decodeUnknown(ThreadId)(input).pipe(Effect.mapError(() => new InvalidThreadId({ input: asText(input) })))
 
 /** A `ThreadId` as it decodes: lowercase, hyphenated. */
 const DECODED_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -28,7 +37,7 @@ export const decodeThreadIds = (input: Iterable<unknown>): Effect.Effect<Array<T
 
 export const decodeThreadName = (input: unknown): Effect.Effect<ThreadName, InvalidThreadName> =>
   Schema.decodeUnknown(ThreadName)(input).pipe(
-    Effect.mapError((error) => new InvalidThreadName({ input: String(input), reason: firstIssue(error) }))
+    Effect.mapError((error) => new InvalidThreadName({ input: asText(input), reason: firstIssue(error) }))
   )
 
 export const decodeEntry = (input: unknown): Effect.Effect<SessionIndexEntry, InvalidEntry> =>

@@ -11,7 +11,7 @@ import { SessionIndexEntry, type ThreadId } from "../Schema.js"
 import { watchChanges } from "./changes.js"
 import { makeCoalescer } from "./coalescer.js"
 import { Settings } from "./config.js"
-import { decodeThreadId, decodeThreadIds } from "./decode.js"
+import { asText, decodeThreadId, decodeThreadIds } from "./decode.js"
 import { openPinned, readInto, step } from "./fileScan.js"
 import { findRollouts } from "./rollouts.js"
 import type { ParsedEntry } from "./scan/entryLine.js"
@@ -63,14 +63,14 @@ export const make: Effect.Effect<
   })
 
   const findIdByName = Effect.fn("IndexReader.findIdByName")(function* (name: string) {
-    const wanted = String(name).trim()
+    const wanted = asText(name).trim()
     if (wanted === "") return Option.none<ThreadId>()
     const found = yield* scanner.threadsNamed(wanted, true)
     return Option.map(Option.fromNullable(found[0]), (t) => t.id as ThreadId)
   })
 
   const findPathByName = Effect.fn("IndexReader.findPathByName")(function* (name: string) {
-    const wanted = String(name).trim()
+    const wanted = asText(name).trim()
     if (wanted === "") return Option.none<string>()
     const threads = yield* scanner.threadsNamed(wanted, false)
     const files = yield* findRollouts(config.codexHome, new Set(threads.map((t) => t.id))).pipe(

@@ -166,6 +166,29 @@ describe("RolloutReader", () => {
       expect(openDescriptors()).toBe(before)
     }))
 
+  it.live("a long line whose file is truncated or rewritten under the reader: a read failure, not a line too long", () =>
+    Effect.gen(function* () {
+      const first = JSON.stringify({ type: "e", payload: { s: "a" } })
+      // Past 1 MiB, so read again once its end is found; within the reader's default limit.
+      const long = JSON.stringify({ type: "e", payload: { s: "x".repeat(3 * 1024 * 1024) } })
+      for (const spoil of ["truncate", "rewrite"] as const) {
+        const file = fileIn("rollout.jsonl", [first, long, ""].join("\n"))
+        const outcome = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const reader = yield* RolloutReader
+            const pull = yield* Stream.toPull(reader.lines(file))
+            // Reads of 64 KiB, 128, 256, 512 KiB and 1 MiB: the long line is under way.
+            for (let i = 0; i < 5; i++) yield* pull
+            if (spoil === "truncate") fs.truncateSync(file, 0)
+            // A line end now where the reader counted the long line's bytes: read again, it is not whole.
+            else fs.writeFileSync(file, [first, "y".repeat(1024 * 1024), "z".repeat(2 * 1024 * 1024), ""].join("\n"))
+            for (;;) yield* pull
+          })
+        ).pipe(Effect.provide(layer()), Effect.flip)
+        expect(outcome, spoil).toMatchObject({ value: { _tag: "IndexIoError", op: "read", reason: expect.stringContaining("the file changed while being read") } })
+      }
+    }))
+
   it.live("a file appended to while it streams: lines appear whole and once, in order", () =>
     Effect.gen(function* () {
       const file = fileIn("rollout.jsonl", "")

@@ -420,7 +420,8 @@ describe("files that are not what they claim", () => {
   it.effect("thread() of a value that is not a string fails with InvalidThreadId", () =>
     withCatalog(twoThreads(), (catalog) =>
       Effect.gen(function* () {
-        for (const input of [null, undefined, 42, {}]) {
+        const throwing = { toString: () => { throw new Error("no") } }
+        for (const input of [null, undefined, 42, {}, Object.create(null), throwing]) {
           const error = yield* Effect.flip(catalog.thread(input as unknown as string))
           expect(error._tag).toBe("InvalidThreadId")
         }

@@ -138,7 +138,7 @@ describe("session-index show", () => {
     ])
     expect(archived.status).toBe(0)
     expect(archived.stdout).toMatch(/^source\s+cli, Codex 0\.169\.0, archived$/m)
-    expect(unknownId).toEqual({ status: 1, signal: null, stdout: "", stderr: "session-index: no rollout for thread 0194f7c2-3b1d-7c4e-9a51-2f0e8d6b1a99\n", timedOut: false })
+    expect(unknownId).toEqual({ status: 1, signal: null, stdout: "", stderr: "session-index: no valid rollout for thread 0194f7c2-3b1d-7c4e-9a51-2f0e8d6b1a99\n", timedOut: false })
     expect(unknownName).toMatchObject({ status: 1, stderr: 'session-index: no thread is named "no such name"\n' })
     expect(badTail).toMatchObject({ status: 2, stderr: "session-index: --tail must be from 0 to 10000, got -1\n" })
     expect(hugeTail).toMatchObject({ status: 2, stderr: "session-index: --tail must be from 0 to 10000, got 2000000\n" })
@@ -154,7 +154,14 @@ describe("show by name", () => {
     const [two, lonely] = await Promise.all([run(["show", "two", "--codex-home", h, "--tail", "0"]), run(["show", "ghost", "--codex-home", h])])
     expect(two).toMatchObject({ status: 0, stderr: "" })
     expect(two.stdout).toMatch(new RegExp(`^id\\s+${B}$`, "m"))
-    expect(lonely).toMatchObject({ status: 1, stdout: "", stderr: `session-index: no rollout for thread ${ghost.replace(/77$/, "78")}, named "ghost"\n` })
+    expect(lonely).toMatchObject({ status: 1, stdout: "", stderr: `session-index: no valid rollout for thread ${ghost.replace(/77$/, "78")}, named "ghost"\n` })
+    // The newest rollout so named has no valid meta: the message names its thread, not another.
+    const invalid = "0194f7c2-3b1d-7c4e-9a51-2f0e8d6b1a79"
+    const file = rollout(h, invalid, "2025-01-16T08-00-00", { cwd: "/w", preview: "x", mtime: 1_737_000_000 })
+    fs.writeFileSync(file, "{}\n")
+    fs.utimesSync(file, 1_737_000_000, 1_737_000_000)
+    fs.appendFileSync(path.join(h, "session_index.jsonl"), entry(invalid, "twin") + entry(A, "twin"))
+    expect(await run(["show", "twin", "--codex-home", h])).toMatchObject({ status: 1, stderr: `session-index: no valid rollout for thread ${invalid}, named "twin"\n` })
   })
 })
 
@@ -170,6 +177,18 @@ describe("what another user cannot read", () => {
     expect(listed.status).toBe(0)
     expect(listed.stdout.trimEnd().split("\n").map((line) => JSON.parse(line).id)).toEqual([A, B])
     expect(listed.stderr).toBe(`session-index: not listing ${forbidden}: permission denied\n`)
+    // Asked for by id, the thread's only rollout that cannot be read is the answer.
+    expect(await asStranger(["show", "0194f7c2-3b1d-7c4e-9a51-2f0e8d6b1a26", "--codex-home", h])).toMatchObject({
+      status: 3,
+      stdout: "",
+      stderr: `session-index: cannot read ${forbidden}: permission denied\n`
+    })
+    // A newer rollout of B that cannot be read: B is shown from the one that can, with a warning.
+    const twin = rollout(h, B, "2025-01-15T09-00-00", { cwd: "/work/web/", preview: "twin", mtime: 1_736_950_000 })
+    fs.chmodSync(twin, 0o000)
+    const shown = await asStranger(["show", B, "--codex-home", h, "--tail", "0"])
+    expect(shown).toMatchObject({ status: 0, stderr: `session-index: not listing ${twin}: permission denied\n` })
+    expect(shown.stdout).toMatch(/^preview\s+a \\x1b\[31mred/m)
     const day = path.dirname(forbidden)
     fs.chmodSync(day, 0o000)
     try {
@@ -187,9 +206,17 @@ describe("stdout that fails", () => {
   it("a full disk (/dev/full): exit 3 and one line saying so, for every kind of answer", async () => {
     const h = home()
     const results = await Promise.all(
-      [["threads"], ["threads", "--json"], ["show", A], ["show", A, "--json"], ["list"], ["--version"]].map((args) =>
-        inShell('"$@" > /dev/full', [...args, ...(args[0] === "--version" ? [] : ["--codex-home", h])])
-      )
+      [
+        ["threads", "--codex-home", h],
+        ["threads", "--json", "--codex-home", h],
+        ["show", A, "--codex-home", h],
+        ["show", A, "--json", "--codex-home", h],
+        ["list", "--codex-home", h],
+        ["--version"],
+        // What @effect/cli answers itself.
+        ["--version", "--codex-home", h],
+        ["--completions", "bash"]
+      ].map((args) => inShell('"$@" > /dev/full', args))
     )
     for (const result of results) expect(result).toMatchObject({ status: 3, stderr: "session-index: cannot write to stdout: no space left on device\n" })
   })

@@ -17,6 +17,7 @@ import { readRegularFile } from "../regularFile.js"
 import { describeFailure, isSystemError } from "../systemError.js"
 import { cwdKey, displayCwd, type Filters, passes, unixSeconds } from "./fields.js"
 import { rustTrim, type SessionMeta } from "./head.js"
+import { LineChangedError } from "./rolloutBytes.js"
 import { activeRollouts, archivedRollouts, FolderCache, listingOrder, type RolloutFile, type SortKey } from "./rolloutFiles.js"
 import { StateDb, stateDbPath, type StateNames } from "./stateDb.js"
 import { type Remembered, SummaryCache } from "./summaries.js"
@@ -83,6 +84,16 @@ class HeadReadFailure {
     readonly file: string,
     readonly cause: unknown
   ) {}
+}
+
+/** Why a rollout could not be read; a FIFO put in its place fails its read with "invalid seek". */
+const unreadableReason = (cause: unknown): string =>
+  (cause as NodeJS.ErrnoException).code === "ESPIPE" ? "not a regular file" : describeFailure(cause)
+
+/** A rollout left out because it could not be read (see `summaryIfReadable`). */
+interface Unreadable {
+  readonly file: RolloutFile
+  readonly cause: unknown
 }
 
 /** A walk of one tree, ordered: what a cursor continues. */
@@ -261,23 +272,26 @@ export const make = Effect.gen(function* () {
    * made unreadable, or replaced by a folder or a FIFO): Codex then lists the other threads,
    * and so does this, with a warning.
    */
-  const summaryIfReadable = (file: RolloutFile, archived: boolean, unreadable: Array<HeadReadFailure>): Remembered<ThreadSummary> | undefined => {
+  const summaryIfReadable = (file: RolloutFile, archived: boolean, unreadable: Array<Unreadable>): Remembered<ThreadSummary> | undefined => {
     try {
       return cache.get(file, archived)
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       if (code === "ENOENT") return undefined
-      if (!isSystemError(error) || PROCESS_WIDE.has(code!)) throw new HeadReadFailure(file.file, error)
-      if (!warnedUnreadable.has(file)) {
-        warnedUnreadable.add(file)
-        unreadable.push(new HeadReadFailure(file.file, error))
-      }
+      const ofTheFile = (isSystemError(error) && !PROCESS_WIDE.has(code!)) || error instanceof LineChangedError
+      if (!ofTheFile) throw new HeadReadFailure(file.file, error)
+      unreadable.push({ file, cause: error })
       return undefined
     }
   }
 
-  const warnOfUnreadable = (unreadable: ReadonlyArray<HeadReadFailure>) =>
-    Effect.forEach(unreadable, (failure) => Effect.logWarning(`session-index: not listing ${failure.file}: ${describeFailure(failure.cause)}`), { discard: true })
+  /** Warns of each rollout left out, once while its record holds. */
+  const warnOfUnreadable = (unreadable: ReadonlyArray<Unreadable>) =>
+    Effect.forEach(
+      unreadable.filter(({ file }) => !warnedUnreadable.has(file) && warnedUnreadable.add(file)),
+      ({ cause, file }) => Effect.logWarning(`session-index: not listing ${file.file}: ${unreadableReason(cause)}`),
+      { discard: true }
+    )
 
   const readFailure = (error: unknown) =>
     error instanceof HeadReadFailure ? ioFailure("read", error.file)(error.cause) : ioFailure("read", settings.codexHome)(error)
@@ -286,7 +300,7 @@ export const make = Effect.gen(function* () {
   const listed = (files: ReadonlyArray<RolloutFile>, resolved: Resolved) =>
     Effect.suspend(() => {
       const out: Array<Row> = []
-      const unreadable: Array<HeadReadFailure> = []
+      const unreadable: Array<Unreadable> = []
       try {
         for (const file of files) {
           const remembered = summaryIfReadable(file, resolved.archived, unreadable)
@@ -439,6 +453,7 @@ export const make = Effect.gen(function* () {
 
   const thread = Effect.fn("ThreadCatalog.thread")(function* (id: string) {
     const threadId = yield* decodeThreadId(id)
+    const unreadable: Array<Unreadable> = []
     for (const archived of [false, true]) {
       yield* notificationsDelivered
       const files = yield* Effect.try({
@@ -448,18 +463,20 @@ export const make = Effect.gen(function* () {
       files.sort(listingOrder("updated_at", "desc"))
       const resolved = yield* resolve({ archived, sources: [], modelProviders: [] })
       for (const file of files) {
-        const unreadable: Array<HeadReadFailure> = []
         const remembered = yield* Effect.try({ try: () => summaryIfReadable(file, archived, unreadable), catch: readFailure })
-        yield* warnOfUnreadable(unreadable)
         if (remembered === undefined) continue
         const { meta, preview } = remembered.summary
         if (meta === undefined) continue
         // A thread without a preview is never listed: what it shows here is not remembered.
         const row = preview === undefined ? { file, meta, preview: "", remembered: { ...remembered, shown: undefined } } : { file, meta, preview, remembered }
         const [found] = yield* named([row], resolved)
+        yield* warnOfUnreadable(unreadable)
         return Option.some(found!)
       }
     }
+    // This thread was asked for, and a rollout of it could not be read: that is the answer.
+    const [first] = unreadable
+    if (first !== undefined) return yield* ioFailure("read", first.file.file)(first.cause)
     return Option.none<ThreadSummary>()
   })
 

@@ -61,6 +61,17 @@ export interface RawLine {
  */
 export type Cursor = () => ReadonlyArray<RawLine> | undefined
 
+/**
+ * A long line read again (plain files, once its end was found) was no longer there as it
+ * was: the file was truncated or rewritten under the reader (a rollout is only appended to).
+ */
+export class LineChangedError extends Error {
+  constructor(readonly offset: number) {
+    super(`the file changed while being read (the line at byte ${offset} is no longer whole)`)
+    this.name = "LineChangedError"
+  }
+}
+
 /** The compressed data is not valid zstd, or ends in the middle of a frame. */
 export class CorruptZstdError extends Error {
   constructor(
@@ -203,19 +214,17 @@ class ForwardLines {
     unkept: (offset, length) => this.report(this.readAgain(offset, length), offset)
   }
 
-  /**
-   * The line at `offset` read again, exactly; unreadable (undefined) when it is no longer
-   * there as it was: a rollout is only appended to, so that is a file rewritten meanwhile.
-   */
-  private readAgain(offset: number, length: number): Buffer | undefined {
+  /** The line at `offset` read again, exactly; `LineChangedError` when it is no longer whole. */
+  private readAgain(offset: number, length: number): Buffer {
     const line = Buffer.allocUnsafe(length)
     let filled = 0
     while (filled < length) {
       const n = fs.readSync(this.fd, line, filled, length - filled, offset + filled)
-      if (n === 0) return undefined
+      if (n === 0) throw new LineChangedError(offset)
       filled += n
     }
-    return line.includes(NEWLINE) ? undefined : withoutCr(line, 0, length)
+    if (line.includes(NEWLINE)) throw new LineChangedError(offset)
+    return withoutCr(line, 0, length)
   }
 
   private report(line: Buffer | undefined, offset: number): void {

@@ -11,7 +11,7 @@ import { eventLoopTurn } from "../eventLoopTurn.js"
 import { ioError } from "../ioError.js"
 import { defaultScanOptions, FileShrankError } from "../scan/reverseReader.js"
 import { isSystemError } from "../systemError.js"
-import { CorruptZstdError, type Cursor, forwardCursor, type LineOptions, newestFirstCursor, type RawLine, ROLLOUT_OPEN_FLAGS } from "./rolloutBytes.js"
+import { CorruptZstdError, type Cursor, forwardCursor, LineChangedError, type LineOptions, newestFirstCursor, type RawLine, ROLLOUT_OPEN_FLAGS } from "./rolloutBytes.js"
 
 /** @internal */
 export const RolloutLine = Data.taggedEnum<Line>()
@@ -52,7 +52,7 @@ const openEither = (path: string): Effect.Effect<OpenRollout, IndexIoError> => {
 
 /** Errors of the file, not of this code: the file's read fails as `IndexIoError`, a bug dies. */
 const readFailure = (path: string, error: unknown): Effect.Effect<never, Option.Option<IndexIoError>> =>
-  isSystemError(error) || error instanceof FileShrankError || error instanceof CorruptZstdError
+  isSystemError(error) || error instanceof FileShrankError || error instanceof CorruptZstdError || error instanceof LineChangedError
     ? Effect.fail(Option.some(ioError("read", path)(error)))
     : Effect.die(error)
 
