@@ -5,7 +5,8 @@
  */
 import * as fs from "node:fs"
 
-const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK
+/** Read-only, and a FIFO opens without waiting for a writer (its reads then fail, `ESPIPE`). */
+export const READ_WITHOUT_BLOCKING = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK
 
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === "ENOENT"
 
@@ -13,7 +14,7 @@ const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 
 const withRegularFile = <A>(file: string, use: (fd: number, size: number) => A): A | undefined => {
   let fd: number
   try {
-    fd = fs.openSync(file, OPEN_FLAGS)
+    fd = fs.openSync(file, READ_WITHOUT_BLOCKING)
   } catch (error) {
     if (isMissing(error)) return undefined
     throw error
@@ -27,12 +28,12 @@ const withRegularFile = <A>(file: string, use: (fd: number, size: number) => A):
   }
 }
 
-/** Up to `length` bytes from the start of `fd` (fewer at its end). */
-const readFrom = (fd: number, length: number): Buffer => {
+/** Up to `length` bytes of `fd` at `position` (fewer at its end), however many reads it takes. */
+export const readAt = (fd: number, length: number, position: number): Buffer => {
   const buffer = Buffer.allocUnsafe(length)
   let filled = 0
   while (filled < length) {
-    const n = fs.readSync(fd, buffer, filled, length - filled, filled)
+    const n = fs.readSync(fd, buffer, filled, length - filled, position + filled)
     if (n === 0) break
     filled += n
   }
@@ -46,9 +47,9 @@ const readFrom = (fd: number, length: number): Buffer => {
 export const readRegularFile = (file: string, maxBytes: number): Buffer | undefined =>
   withRegularFile(file, (fd, size) => {
     if (size > maxBytes) throw new Error(`it is too large to read (${size} bytes, more than ${maxBytes})`)
-    return readFrom(fd, size)
+    return readAt(fd, size, 0)
   })
 
 /** The first `bytes` of `file` (fewer when it is shorter), or undefined when there is no such file. */
 export const readRegularHead = (file: string, bytes: number): Buffer | undefined =>
-  withRegularFile(file, (fd, size) => readFrom(fd, Math.min(bytes, size)))
+  withRegularFile(file, (fd, size) => readAt(fd, Math.min(bytes, size), 0))

@@ -225,8 +225,9 @@ export const skeletonOf = (line: Buffer): Buffer | undefined => {
   return Buffer.concat(parts)
 }
 
-/** A long line's value, from its skeleton but for an event: a preview is shown whole. */
-const parseLong = (line: Buffer): unknown => {
+/** A line's value; a long one's from its skeleton, but for an event: a preview is shown whole. */
+const parseLine = (line: Buffer): unknown => {
+  if (line.length < SKELETON_MIN_BYTES) return parse(line)
   const skeleton = skeletonOf(line)
   if (skeleton === undefined) return undefined
   const value = parse(skeleton)
@@ -293,9 +294,8 @@ export class HeadReader {
 
   /** A long line's skeleton gives the meta, unless a field the meta shows was left out. */
   private parse(line: Buffer): unknown {
-    if (line.length < SKELETON_MIN_BYTES) return parse(line)
-    const value = parseLong(line)
-    if (this.meta !== undefined || !isRecord(value) || value.type !== "session_meta" || !isRecord(value.payload)) return value
+    const value = parseLine(line)
+    if (line.length < SKELETON_MIN_BYTES || this.meta !== undefined || !isRecord(value) || value.type !== "session_meta" || !isRecord(value.payload)) return value
     const meta = sessionMeta(value.payload)
     return meta !== undefined && JSON.stringify(meta).includes(LEFT_OUT_MARK) ? parse(line) : value
   }
@@ -322,7 +322,7 @@ export class PreviewFinder {
 
   push(line: Buffer | undefined): boolean {
     if (line === undefined || !mayHoldPreview(line)) return true
-    const value = line.length < SKELETON_MIN_BYTES ? parse(line) : parseLong(line)
+    const value = parseLine(line)
     if (isRecord(value) && value.type === "event_msg" && isRecord(value.payload)) this.preview = previewOf(value.payload)
     return this.preview === undefined
   }

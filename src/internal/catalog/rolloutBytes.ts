@@ -20,6 +20,7 @@
  */
 import { Decompress } from "fzstd"
 import * as fs from "node:fs"
+import { READ_WITHOUT_BLOCKING, readAt } from "../regularFile.js"
 import { type LineSink, LineSplitter } from "../scan/lineSplitter.js"
 import { type BlockVisitor, lineStartOf, type ReadRequest, scanReverse } from "../scan/reverseReader.js"
 
@@ -27,7 +28,7 @@ import { type BlockVisitor, lineStartOf, type ReadRequest, scanReverse } from ".
  * How to open a rollout for these readers: `O_NONBLOCK`, so that opening a FIFO named like a
  * rollout does not wait for a writer (its positional reads then fail with `ESPIPE`).
  */
-export const ROLLOUT_OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK
+export const ROLLOUT_OPEN_FLAGS = READ_WITHOUT_BLOCKING
 
 export interface LineOptions {
   readonly maxLineBytes: number
@@ -216,14 +217,8 @@ class ForwardLines {
 
   /** The line at `offset` read again, exactly; `LineChangedError` when it is no longer whole. */
   private readAgain(offset: number, length: number): Buffer {
-    const line = Buffer.allocUnsafe(length)
-    let filled = 0
-    while (filled < length) {
-      const n = fs.readSync(this.fd, line, filled, length - filled, offset + filled)
-      if (n === 0) throw new LineChangedError(offset)
-      filled += n
-    }
-    if (line.includes(NEWLINE)) throw new LineChangedError(offset)
+    const line = readAt(this.fd, length, offset)
+    if (line.length < length || line.includes(NEWLINE)) throw new LineChangedError(offset)
     return withoutCr(line, 0, length)
   }
 
